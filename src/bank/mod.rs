@@ -1,0 +1,341 @@
+//! The question bank's source files (`question-bank/`): reading, validating and summarising them.
+//!
+//! [`load`] reads every file and returns what it could read together with every problem found, each as
+//! `file:line: message`; it never stops at the first problem.
+
+pub mod blueprints;
+pub mod diagnostic;
+pub mod format;
+pub mod items;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::domain::blueprint::Blueprint;
+use crate::domain::exam::ExamRules;
+use crate::domain::item::{Item, Status};
+use crate::domain::rules::{RuleRegistry, RuleVersion};
+use crate::domain::summary::BankSummary;
+use crate::domain::taxonomy::{Tag, TagCode, Taxonomy};
+use crate::domain::{Bilingual, Text};
+use diagnostic::{Diagnostic, Reporter, Severity, SourceFile};
+use format::{RawEntry, RawRule, RawTag};
+
+/// An item as read from a file.
+#[derive(Clone, Debug)]
+pub struct BankItem {
+    pub item: Item,
+    pub status: Status,
+    /// The file, relative to the bank directory, and the line of its `[[item]]`.
+    pub file: String,
+    pub line: usize,
+}
+
+/// Everything the bank files define.
+#[derive(Clone, Debug, Default)]
+pub struct Bank {
+    pub taxonomy: Taxonomy,
+    pub rules: RuleRegistry,
+    pub exam: ExamRules,
+    pub blueprints: Vec<Blueprint>,
+    pub items: Vec<BankItem>,
+}
+
+impl Bank {
+    pub fn summary(&self) -> BankSummary {
+        BankSummary::of(self.items.iter().map(|b| (&b.item, b.status)))
+    }
+}
+
+/// The bank as read, with every diagnostic.
+pub struct Loaded {
+    pub bank: Bank,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.errors().next().is_some()
+    }
+
+    /// The JSON report of `tiku check --json`: the summary plus errors and warnings.
+    pub fn report(&self) -> CheckReport<'_> {
+        CheckReport {
+            summary: self.bank.summary(),
+            errors: self.errors().collect(),
+            warnings: self.warnings().collect(),
+        }
+    }
+}
+
+/// `tiku check --json` output.
+#[derive(Serialize)]
+pub struct CheckReport<'a> {
+    #[serde(flatten)]
+    pub summary: BankSummary,
+    pub errors: Vec<&'a Diagnostic>,
+    pub warnings: Vec<&'a Diagnostic>,
+}
+
+/// Reads and checks the whole bank under `dir`.
+pub fn load(dir: &Path) -> Loaded {
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut bank = Bank::default();
+
+    if !dir.is_dir() {
+        out.push(whole_file_error(
+            &dir.to_string_lossy(),
+            "the bank directory does not exist",
+        ));
+        return Loaded {
+            bank,
+            diagnostics: out,
+        };
+    }
+
+    if let Some(file) = read(dir, &dir.join("taxonomy.toml"), &mut out) {
+        bank.taxonomy = read_taxonomy(&file, &mut out);
+    }
+    if let Some(file) = read(dir, &dir.join("rules.toml"), &mut out) {
+        bank.rules = read_rules(&file, &mut out);
+    }
+    if let Some(file) = read(dir, &dir.join("exam.toml"), &mut out) {
+        let mut rep = Reporter {
+            file: &file,
+            out: &mut out,
+        };
+        if let Some(exam) = format::parse_whole::<ExamRules>(&mut rep) {
+            bank.exam = exam;
+        }
+    }
+
+    let ctx = items::Context {
+        taxonomy: Some(&bank.taxonomy),
+        rules: Some(&bank.rules),
+    };
+    for path in toml_files(&dir.join("items"), &mut out, dir) {
+        let Some(file) = read(dir, &path, &mut out) else {
+            continue;
+        };
+        let mut rep = Reporter {
+            file: &file,
+            out: &mut out,
+        };
+        for (span, raw) in format::parse_array::<RawEntry>(&mut rep, "item") {
+            if let Some(c) = items::check_item(&mut rep, &ctx, span, &raw) {
+                bank.items.push(BankItem {
+                    item: c.item,
+                    status: c.status,
+                    file: file.name.clone(),
+                    line: c.line,
+                });
+            }
+        }
+    }
+    check_duplicate_ids(&bank.items, &mut out);
+
+    let mut parsed = Vec::new();
+    for path in toml_files(&dir.join("blueprints"), &mut out, dir) {
+        if let Some(file) = read(dir, &path, &mut out)
+            && let Some(p) = blueprints::parse(&file, &mut out, &bank.taxonomy)
+        {
+            parsed.push(p);
+        }
+    }
+    let locations = blueprints::locations(&parsed);
+    bank.blueprints = blueprints::resolve(parsed, &mut out);
+    blueprints::check_feasible(&bank.blueprints, &locations, &bank.items, &mut out);
+
+    Loaded {
+        bank,
+        diagnostics: out,
+    }
+}
+
+fn whole_file_error(file: &str, message: &str) -> Diagnostic {
+    Diagnostic {
+        file: file.to_owned(),
+        line: 0,
+        severity: Severity::Error,
+        message: message.to_owned(),
+    }
+}
+
+fn read(dir: &Path, path: &Path, out: &mut Vec<Diagnostic>) -> Option<SourceFile> {
+    match fs::read_to_string(path) {
+        Ok(text) => Some(SourceFile::new(dir, path, text)),
+        Err(e) => {
+            let name = path
+                .strip_prefix(dir)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .into_owned();
+            out.push(whole_file_error(&name, &format!("cannot read: {e}")));
+            None
+        }
+    }
+}
+
+/// `*.toml` files below `root`, sorted so diagnostics come in a stable order.
+fn toml_files(root: &Path, out: &mut Vec<Diagnostic>, dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = match fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) => {
+                let name = d
+                    .strip_prefix(dir)
+                    .unwrap_or(&d)
+                    .to_string_lossy()
+                    .into_owned();
+                out.push(whole_file_error(
+                    &name,
+                    &format!("cannot read the directory: {e}"),
+                ));
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn read_taxonomy(file: &SourceFile, out: &mut Vec<Diagnostic>) -> Taxonomy {
+    let mut rep = Reporter { file, out };
+    let mut tags: Vec<Tag> = Vec::new();
+    for (span, raw) in format::parse_array::<RawTag>(&mut rep, "tag") {
+        let code = match TagCode::parse(raw.code.get_ref()) {
+            Ok(c) => c,
+            Err(e) => {
+                rep.error(raw.code.span(), e);
+                continue;
+            }
+        };
+        if let Some(parent) = code.parent()
+            && !tags.iter().any(|t| t.code == parent)
+        {
+            rep.error(
+                raw.code.span(),
+                format!("tag {code} comes before (or without) its parent {parent}"),
+            );
+            continue;
+        }
+        if tags.iter().any(|t| t.code == code) {
+            rep.error(raw.code.span(), format!("tag {code} is listed twice"));
+            continue;
+        }
+        let name = names(&mut rep, span, &format!("tag {code}"), raw.zh, raw.en);
+        tags.push(Tag { code, name });
+    }
+    // Every problem Taxonomy::new could find was reported above, so this cannot fail; an empty tree is
+    // the safe fallback all the same.
+    Taxonomy::new(tags).unwrap_or_default()
+}
+
+fn read_rules(file: &SourceFile, out: &mut Vec<Diagnostic>) -> RuleRegistry {
+    let mut rep = Reporter { file, out };
+    let mut registry = RuleRegistry::default();
+    let raws = format::parse_array::<RawRule>(&mut rep, "rule");
+    for (span, raw) in &raws {
+        let id = raw.id.get_ref().trim().to_owned();
+        if registry.get(&id).is_some() {
+            rep.error(
+                raw.id.span(),
+                format!("rule version `{id}` is listed twice"),
+            );
+            continue;
+        }
+        if let Some(s) = &raw.superseded_by
+            && !raws.iter().any(|(_, r)| r.id.get_ref() == s.get_ref())
+        {
+            rep.error(
+                s.span(),
+                format!(
+                    "`{}` is not a rule version listed in this file",
+                    s.get_ref()
+                ),
+            );
+        }
+        let name = names(
+            &mut rep,
+            span.clone(),
+            &format!("rule {id}"),
+            raw.zh.clone(),
+            raw.en.clone(),
+        );
+        registry.rules.push(RuleVersion {
+            id,
+            name,
+            in_force: raw.in_force.clone(),
+            superseded_by: raw.superseded_by.as_ref().map(|s| s.get_ref().clone()),
+        });
+    }
+    registry
+}
+
+fn names(
+    rep: &mut Reporter<'_>,
+    span: std::ops::Range<usize>,
+    label: &str,
+    zh: Option<String>,
+    en: Option<String>,
+) -> Text {
+    let t = Bilingual::new(zh.unwrap_or_default(), en.unwrap_or_default());
+    if !t.missing().is_empty() {
+        rep.error(
+            span,
+            format!("missing translation: {label} needs both `zh` and `en` names"),
+        );
+    }
+    t
+}
+
+/// Every occurrence of a repeated id is an error that names the other places.
+fn check_duplicate_ids(items: &[BankItem], out: &mut Vec<Diagnostic>) {
+    let mut places: BTreeMap<&str, Vec<&BankItem>> = BTreeMap::new();
+    for b in items {
+        places.entry(b.item.id.as_str()).or_default().push(b);
+    }
+    for (id, list) in places {
+        if list.len() < 2 {
+            continue;
+        }
+        for b in &list {
+            let others: Vec<String> = list
+                .iter()
+                .filter(|o| !std::ptr::eq(**o, *b))
+                .map(|o| format!("{}:{}", o.file, o.line))
+                .collect();
+            out.push(Diagnostic {
+                file: b.file.clone(),
+                line: b.line,
+                severity: Severity::Error,
+                message: format!("duplicate id {id}: also defined at {}", others.join(", ")),
+            });
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The pure core's vocabulary: bilingual items, answers, scoring, the taxonomy, blueprints and exam rules.
+//!
+//! Nothing here does IO or knows about HTTP, SQL, the search index or templates (the `tidy` test keeps it so).
+
+pub mod answer;
+pub mod bilingual;
+pub mod blueprint;
+pub mod exam;
+pub mod item;
+pub mod normalize;
+pub mod rules;
+pub mod scoring;
+pub mod summary;
+pub mod taxonomy;
+pub mod template;
+
+pub use answer::{Answer, AnswerError};
+pub use bilingual::{Bilingual, Lang, Text};
+pub use blueprint::{Blueprint, BlueprintSection, TopicWeight};
+pub use exam::ExamRules;
+pub use item::{
+    Body, Case, ChoiceOption, Criterion, Difficulty, Item, ItemId, Kind, NumericKey, Part,
+    Question, Response, Status, Subject,
+};
+pub use rules::{RuleRegistry, RuleVersion};
+pub use scoring::{Mark, MarkState};
+pub use summary::BankSummary;
+pub use taxonomy::{Tag, Taxonomy};
