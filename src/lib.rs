@@ -6,4 +6,8 @@
 
 pub mod bank;
 pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod startup;
+pub mod storage;
+pub mod web;

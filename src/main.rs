@@ -1,21 +1,43 @@
 //! The `tiku` binary: parses the command line and runs one command.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
 use tiku::bank;
-use tiku::cli::{Cli, Command};
+use tiku::cli::{Cli, Command, ImportFormat};
+use tiku::config::{DataSettings, LogFormat, ServeSettings};
+use tiku::startup::{Application, init_tracing};
+use tiku::storage::{Db, items};
 
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve(settings) => serve(settings),
         Command::Check { dir, json } => check(&dir, json),
+        Command::Import {
+            format: ImportFormat::Bank,
+            path,
+            dry_run,
+            data,
+        } => import_bank(&path, dry_run, &data),
     }
 }
 
+/// `tiku serve`: runs the server until SIGINT/SIGTERM.
+fn serve(settings: ServeSettings) -> anyhow::Result<ExitCode> {
+    init_tracing(settings.log_format);
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings).await?;
+        app.run_until_stopped().await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
 /// `tiku check`: prints every diagnostic (or the JSON report) and fails when there is an error.
-fn check(dir: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
+fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let loaded = bank::load(dir);
     let mut out = std::io::stdout().lock();
     if json {
@@ -26,16 +48,16 @@ fn check(dir: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
             writeln!(out, "{}/{d}", dir.display())?;
         }
         let s = loaded.bank.summary();
-        let errors = loaded.errors().count();
-        let warnings = loaded.warnings().count();
         writeln!(
             out,
-            "{} items ({} published: A {}, B {}; {} case parts), {errors} errors, {warnings} warnings",
+            "{} items ({} published: A {}, B {}; {} case parts), {} errors, {} warnings",
             s.items,
             s.published,
             s.by_subject.get("A").copied().unwrap_or(0),
             s.by_subject.get("B").copied().unwrap_or(0),
             s.case_parts,
+            loaded.errors().count(),
+            loaded.warnings().count(),
         )?;
     }
     Ok(if loaded.has_errors() {
@@ -43,4 +65,32 @@ fn check(dir: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `tiku import --format bank DIR`: all or nothing; refuses a bank with errors.
+fn import_bank(dir: &Path, dry_run: bool, data: &DataSettings) -> anyhow::Result<ExitCode> {
+    init_tracing(LogFormat::Text);
+    let loaded = bank::load(dir);
+    if loaded.has_errors() {
+        let mut err = std::io::stderr().lock();
+        for d in loaded.errors() {
+            writeln!(err, "{}/{d}", dir.display())?;
+        }
+        writeln!(
+            err,
+            "nothing imported: the bank has {} errors",
+            loaded.errors().count()
+        )?;
+        return Ok(ExitCode::FAILURE);
+    }
+    let db = Db::connect(&data.database_url()).context("opening the database")?;
+    let mut conn = db.conn()?;
+    let report = items::import_bank(&mut conn, &loaded.bank, items::BANK_ACTOR, dry_run)?;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &report)?;
+    writeln!(out)?;
+    if dry_run {
+        writeln!(out, "dry run: nothing was changed")?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

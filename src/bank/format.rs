@@ -225,7 +225,9 @@ mod tests {
     use super::*;
     use crate::bank::diagnostic::{Diagnostic, SourceFile};
 
-    fn parse(text: &str) -> (Vec<(Range<usize>, RawEntry)>, Vec<Diagnostic>, SourceFile) {
+    type Parsed = (Vec<(Range<usize>, RawEntry)>, Vec<Diagnostic>, SourceFile);
+
+    fn parse(text: &str) -> Parsed {
         let file = SourceFile::new(Path::new("/"), Path::new("/t.toml"), text.to_owned());
         let mut out = Vec::new();
         let entries = parse_array::<RawEntry>(

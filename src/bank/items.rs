@@ -904,7 +904,7 @@ fn check_choice(
                 rep.warn(answer.span(), format!("{label}: every option is a key"));
             }
             let options = options?;
-            ok.then(|| Response::Multiple {
+            ok.then_some(Response::Multiple {
                 options,
                 keys: list,
             })

@@ -1,0 +1,133 @@
+//! Start-up: connect the database (running migrations), import the bank, build the template registry,
+//! bind the listener, and serve until a shutdown signal.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::Compress;
+use actix_web::{App, HttpServer, web as aw};
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+
+use crate::bank;
+use crate::config::ServeSettings;
+use crate::storage::{Db, items};
+use crate::web::{self, AppState, i18n::Strings, templates};
+
+/// A built server, bound to its port but not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Prepares everything the server needs; fails with a clear message if the database cannot be reached
+    /// or a template does not compile.
+    pub async fn build(settings: ServeSettings) -> anyhow::Result<Application> {
+        let url = settings.data.database_url();
+        let db = {
+            let url = url.clone();
+            aw::block(move || Db::connect(&url)).await??
+        };
+        tracing::info!(backend = db.backend().name(), "database ready");
+        if !settings.no_bank_import {
+            import_bank_at_startup(&db, &settings).await?;
+        }
+        let strings = Arc::new(Strings::load(templates::STRINGS).map_err(anyhow::Error::msg)?);
+        let state = aw::Data::new(AppState {
+            db,
+            templates: templates::registry(strings.clone()).map_err(anyhow::Error::msg)?,
+            strings,
+        });
+
+        let listener = TcpListener::bind(&settings.address)?;
+        let port = listener.local_addr()?.port();
+        let mut server = HttpServer::new(move || {
+            let (app, api) = App::new()
+                .into_utoipa_app()
+                .openapi(web::openapi_base())
+                .app_data(state.clone())
+                .app_data(web::error::json_config())
+                .app_data(web::error::query_config())
+                .configure(web::configure)
+                .split_for_parts();
+            let doc = api.to_json().unwrap_or_else(|_| "{}".to_owned());
+            app.route("/api/v1/openapi.json", aw::get().to(web::openapi_json(doc)))
+                .default_service(aw::to(web::pages::not_found))
+                .wrap(Compress::default())
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)?
+        .shutdown_timeout(30);
+        if let Some(n) = settings.workers {
+            server = server.workers(n);
+        }
+        tracing::info!(address = %settings.address, port, "listening");
+        Ok(Application {
+            port,
+            server: server.run(),
+        })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes requests in flight (up to 30 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Imports the bank directory: idempotent, all or nothing. A bank with errors is not imported (the
+/// database keeps what it had) and every problem is logged.
+async fn import_bank_at_startup(db: &Db, settings: &ServeSettings) -> anyhow::Result<()> {
+    let dir = settings.bank_dir.clone();
+    if !dir.is_dir() {
+        tracing::warn!(dir = %dir.display(), "no bank directory; nothing imported");
+        return Ok(());
+    }
+    let db = db.clone();
+    aw::block(move || -> anyhow::Result<()> {
+        let loaded = bank::load(&dir);
+        if loaded.has_errors() {
+            for d in loaded.errors() {
+                tracing::error!(problem = %d, "bank file problem");
+            }
+            tracing::error!(
+                errors = loaded.errors().count(),
+                "the bank has errors and was not imported; run `tiku check` to see them"
+            );
+            return Ok(());
+        }
+        let mut conn = db.conn()?;
+        let report = items::import_bank(&mut conn, &loaded.bank, items::BANK_ACTOR, false)?;
+        tracing::info!(
+            created = report.created.len(),
+            updated = report.updated.len(),
+            status_changed = report.status_changed.len(),
+            unchanged = report.unchanged,
+            conflicts = report.conflicts.len(),
+            "bank imported"
+        );
+        for id in &report.conflicts {
+            tracing::warn!(item = %id, "changed in the database since the last import; the file's version was not imported");
+        }
+        Ok(())
+    })
+    .await??;
+    Ok(())
+}
+
+/// Sets up logging: text or JSON lines, level from `RUST_LOG` (default `info`).
+pub fn init_tracing(format: crate::config::LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        crate::config::LogFormat::Json => builder.json().try_init(),
+        crate::config::LogFormat::Text => builder.try_init(),
+    };
+}

@@ -1,0 +1,467 @@
+//! Items and their immutable versions: importing the bank files idempotently, reading versions, counting.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use serde::Serialize;
+use time::PrimitiveDateTime;
+
+use super::schema::{audit_log, item_versions as v, items as i};
+use super::{AnyConnection, StorageError, conn::write_tx, documents, now, sha256_hex};
+use crate::bank::Bank;
+use crate::domain::item::{Item, Status};
+use crate::domain::summary::BankSummary;
+
+/// Who made a change that came from the bank files.
+pub const BANK_ACTOR: &str = "bank";
+
+/// One version of an item as stored.
+#[derive(Clone, Debug)]
+pub struct StoredItem {
+    pub item: Item,
+    pub version: u32,
+    pub status: Status,
+    pub latest_version: u32,
+    pub published_version: Option<u32>,
+    pub created_at: PrimitiveDateTime,
+    pub created_by: String,
+}
+
+/// What an import of the bank files did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// Items new to the database.
+    pub created: Vec<String>,
+    /// Items whose content changed in the files: each got a new version.
+    pub updated: Vec<String>,
+    /// Items whose content is the same but whose status changed in the files.
+    pub status_changed: Vec<String>,
+    pub unchanged: usize,
+    /// Items changed both in the files and in the database since the last import: left as they are.
+    pub conflicts: Vec<String>,
+    /// Taxonomy, rules, exam rules or blueprints that changed.
+    pub documents_changed: usize,
+}
+
+impl ImportReport {
+    pub fn changed(&self) -> bool {
+        !self.created.is_empty()
+            || !self.updated.is_empty()
+            || !self.status_changed.is_empty()
+            || self.documents_changed > 0
+    }
+}
+
+#[derive(Queryable)]
+struct ItemRow {
+    id: String,
+    latest_version: i32,
+    bank_hash: Option<String>,
+    bank_version: Option<i32>,
+}
+
+fn encode(item: &Item) -> Result<String, StorageError> {
+    serde_json::to_string(item).map_err(|e| StorageError::Corrupt(e.to_string()))
+}
+
+fn decode(id: &str, version: i32, content: &str) -> Result<Item, StorageError> {
+    serde_json::from_str(content)
+        .map_err(|e| StorageError::Corrupt(format!("item {id} version {version}: {e}")))
+}
+
+fn parse_status(raw: &str) -> Result<Status, StorageError> {
+    Status::parse(raw).ok_or_else(|| StorageError::Corrupt(format!("unknown status `{raw}`")))
+}
+
+/// Writes a new version row (content is never updated afterwards).
+fn insert_version(
+    conn: &mut AnyConnection,
+    item: &Item,
+    version: i32,
+    status: Status,
+    content: &str,
+    actor: &str,
+) -> Result<(), StorageError> {
+    let tags: Vec<String> = item.all_tags().iter().map(|t| t.to_string()).collect();
+    let tags = serde_json::to_string(&tags).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    diesel::insert_into(v::table)
+        .values((
+            v::item_id.eq(item.id.as_str()),
+            v::version.eq(version),
+            v::status.eq(status.code()),
+            v::subject.eq(item.subject.code()),
+            v::kind.eq(item.kind().code()),
+            v::difficulty.eq(i32::from(item.difficulty.get())),
+            v::tags.eq(tags),
+            v::points.eq(item.points() as i32),
+            v::parts.eq(item.part_count() as i32),
+            v::content.eq(content),
+            v::content_hash.eq(sha256_hex(content.as_bytes())),
+            v::created_at.eq(now()),
+            v::created_by.eq(actor),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn audit(
+    conn: &mut AnyConnection,
+    actor: &str,
+    action: &str,
+    object_id: &str,
+    detail: &str,
+) -> Result<(), StorageError> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::at.eq(now()),
+            audit_log::actor.eq(actor),
+            audit_log::action.eq(action),
+            audit_log::object_type.eq("item"),
+            audit_log::object_id.eq(object_id),
+            audit_log::detail.eq(detail),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Imports the bank files in one transaction. Unchanged items are not touched; an item whose content
+/// changed gets a new version; one whose only change is its status keeps its version and changes status.
+/// An item edited in the database since its last import is reported as a conflict and left alone.
+/// Versions are never overwritten, so answers stay pinned to the version they were given for.
+/// With `dry_run`, everything is done inside the transaction and then rolled back, so the report says
+/// exactly what a real import would do.
+pub fn import_bank(
+    conn: &mut AnyConnection,
+    bank: &Bank,
+    actor: &str,
+    dry_run: bool,
+) -> Result<ImportReport, StorageError> {
+    let result = write_tx(conn, |conn| {
+        let report = import_in_tx(conn, bank, actor).map_err(Abort::Failed)?;
+        if dry_run {
+            Err(Abort::DryRun(report))
+        } else {
+            Ok(report)
+        }
+    });
+    match result {
+        Ok(report) | Err(Abort::DryRun(report)) => Ok(report),
+        Err(Abort::Failed(e)) => Err(e),
+    }
+}
+
+/// Why an import transaction was rolled back.
+enum Abort {
+    DryRun(ImportReport),
+    Failed(StorageError),
+}
+
+impl From<diesel::result::Error> for Abort {
+    fn from(e: diesel::result::Error) -> Self {
+        Abort::Failed(e.into())
+    }
+}
+
+fn import_in_tx(
+    conn: &mut AnyConnection,
+    bank: &Bank,
+    actor: &str,
+) -> Result<ImportReport, StorageError> {
+    {
+        let mut report = ImportReport::default();
+        for changed in [
+            documents::put(conn, documents::TAXONOMY, &bank.taxonomy)?,
+            documents::put(conn, documents::RULES, &bank.rules)?,
+            documents::put(conn, documents::EXAM, &bank.exam)?,
+            documents::put(conn, documents::BLUEPRINTS, &bank.blueprints)?,
+        ] {
+            report.documents_changed += usize::from(changed);
+        }
+
+        let rows: Vec<ItemRow> = i::table
+            .select((i::id, i::latest_version, i::bank_hash, i::bank_version))
+            .load(conn)?;
+        let existing: HashMap<String, ItemRow> =
+            rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let latest_hashes: HashMap<String, String> = v::table
+            .inner_join(i::table.on(v::item_id.eq(i::id).and(v::version.eq(i::latest_version))))
+            .select((v::item_id, v::content_hash))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+
+        for b in &bank.items {
+            let id = b.item.id.as_str();
+            let content = encode(&b.item)?;
+            let content_hash = sha256_hex(content.as_bytes());
+            let file_hash = sha256_hex(format!("{content}\n{}", b.status.code()).as_bytes());
+            let published = (b.status == Status::Published).then_some(1);
+            match existing.get(id) {
+                None => {
+                    diesel::insert_into(i::table)
+                        .values((
+                            i::id.eq(id),
+                            i::subject.eq(b.item.subject.code()),
+                            i::kind.eq(b.item.kind().code()),
+                            i::latest_version.eq(1),
+                            i::published_version.eq(published),
+                            i::bank_hash.eq(&file_hash),
+                            i::bank_version.eq(1),
+                            i::created_at.eq(now()),
+                            i::updated_at.eq(now()),
+                        ))
+                        .execute(conn)?;
+                    insert_version(conn, &b.item, 1, b.status, &content, actor)?;
+                    audit(
+                        conn,
+                        actor,
+                        "create",
+                        id,
+                        &format!("version 1 ({}) from {}", b.status.code(), b.file),
+                    )?;
+                    report.created.push(id.to_owned());
+                }
+                Some(row) if row.bank_hash.as_deref() == Some(file_hash.as_str()) => {
+                    report.unchanged += 1
+                }
+                Some(row) if row.bank_version != Some(row.latest_version) => {
+                    report.conflicts.push(id.to_owned())
+                }
+                Some(row) => {
+                    let same_content = latest_hashes.get(id) == Some(&content_hash);
+                    let version = if same_content {
+                        diesel::update(
+                            v::table
+                                .filter(v::item_id.eq(id))
+                                .filter(v::version.eq(row.latest_version)),
+                        )
+                        .set(v::status.eq(b.status.code()))
+                        .execute(conn)?;
+                        audit(
+                            conn,
+                            actor,
+                            "status",
+                            id,
+                            &format!("version {} → {}", row.latest_version, b.status.code()),
+                        )?;
+                        report.status_changed.push(id.to_owned());
+                        row.latest_version
+                    } else {
+                        let next = row.latest_version + 1;
+                        insert_version(conn, &b.item, next, b.status, &content, actor)?;
+                        audit(
+                            conn,
+                            actor,
+                            "update",
+                            id,
+                            &format!("version {next} ({}) from {}", b.status.code(), b.file),
+                        )?;
+                        report.updated.push(id.to_owned());
+                        next
+                    };
+                    diesel::update(i::table.filter(i::id.eq(id)))
+                        .set((
+                            i::subject.eq(b.item.subject.code()),
+                            i::kind.eq(b.item.kind().code()),
+                            i::latest_version.eq(version),
+                            i::published_version
+                                .eq((b.status == Status::Published).then_some(version)),
+                            i::bank_hash.eq(&file_hash),
+                            i::bank_version.eq(version),
+                            i::updated_at.eq(now()),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Saves `item` as a new version (the next number) with `status`, as `actor` would from the authoring
+/// screens; creates the item if it is new. Returns the version number.
+pub fn save_new_version(
+    conn: &mut AnyConnection,
+    item: &Item,
+    status: Status,
+    actor: &str,
+) -> Result<u32, StorageError> {
+    write_tx(conn, |conn| {
+        let id = item.id.as_str();
+        let content = encode(item)?;
+        let latest: Option<i32> = i::table
+            .filter(i::id.eq(id))
+            .select(i::latest_version)
+            .first(conn)
+            .optional()?;
+        let version = latest.map_or(1, |v| v + 1);
+        if latest.is_none() {
+            diesel::insert_into(i::table)
+                .values((
+                    i::id.eq(id),
+                    i::subject.eq(item.subject.code()),
+                    i::kind.eq(item.kind().code()),
+                    i::latest_version.eq(version),
+                    i::published_version.eq(None::<i32>),
+                    i::created_at.eq(now()),
+                    i::updated_at.eq(now()),
+                ))
+                .execute(conn)?;
+        }
+        insert_version(conn, item, version, status, &content, actor)?;
+        let published = if status == Status::Published {
+            Some(version)
+        } else {
+            i::table
+                .filter(i::id.eq(id))
+                .select(i::published_version)
+                .first::<Option<i32>>(conn)?
+        };
+        diesel::update(i::table.filter(i::id.eq(id)))
+            .set((
+                i::subject.eq(item.subject.code()),
+                i::kind.eq(item.kind().code()),
+                i::latest_version.eq(version),
+                i::published_version.eq(published),
+                i::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        audit(
+            conn,
+            actor,
+            "save",
+            id,
+            &format!("version {version} ({})", status.code()),
+        )?;
+        Ok(version as u32)
+    })
+}
+
+type VersionRow = (
+    String,
+    i32,
+    String,
+    String,
+    PrimitiveDateTime,
+    String,
+    i32,
+    Option<i32>,
+);
+
+fn stored(row: VersionRow) -> Result<StoredItem, StorageError> {
+    let (id, version, status, content, created_at, created_by, latest, published) = row;
+    Ok(StoredItem {
+        item: decode(&id, version, &content)?,
+        version: version as u32,
+        status: parse_status(&status)?,
+        latest_version: latest as u32,
+        published_version: published.map(|p| p as u32),
+        created_at,
+        created_by,
+    })
+}
+
+macro_rules! version_columns {
+    () => {
+        (
+            v::item_id,
+            v::version,
+            v::status,
+            v::content,
+            v::created_at,
+            v::created_by,
+            i::latest_version,
+            i::published_version,
+        )
+    };
+}
+
+/// One version of an item (the latest when `version` is `None`).
+pub fn get(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: Option<u32>,
+) -> Result<Option<StoredItem>, StorageError> {
+    let query = v::table
+        .inner_join(i::table)
+        .filter(v::item_id.eq(id))
+        .select(version_columns!())
+        .into_boxed();
+    let query = match version {
+        Some(n) => query.filter(v::version.eq(n as i32)),
+        None => query.filter(v::version.eq(i::latest_version)),
+    };
+    query
+        .first::<VersionRow>(conn)
+        .optional()?
+        .map(stored)
+        .transpose()
+}
+
+/// The published version of an item, if it has one.
+pub fn get_published(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<StoredItem>, StorageError> {
+    v::table
+        .inner_join(i::table)
+        .filter(v::item_id.eq(id))
+        .filter(v::version.nullable().eq(i::published_version))
+        .select(version_columns!())
+        .first::<VersionRow>(conn)
+        .optional()?
+        .map(stored)
+        .transpose()
+}
+
+/// Every published item (its published version), ordered by id.
+pub fn published(conn: &mut AnyConnection) -> Result<Vec<StoredItem>, StorageError> {
+    v::table
+        .inner_join(i::table)
+        .filter(v::version.nullable().eq(i::published_version))
+        .order(v::item_id)
+        .select(version_columns!())
+        .load::<VersionRow>(conn)?
+        .into_iter()
+        .map(stored)
+        .collect()
+}
+
+/// The bank summary of ../shared/api.md over the published versions, computed from the stored metadata
+/// columns without decoding item content.
+pub fn summary(conn: &mut AnyConnection) -> Result<BankSummary, StorageError> {
+    let total: i64 = i::table.count().get_result(conn)?;
+    let rows: Vec<(String, String, String, i32)> = v::table
+        .inner_join(i::table)
+        .filter(v::version.nullable().eq(i::published_version))
+        .select((v::subject, v::kind, v::tags, v::parts))
+        .load(conn)?;
+    let mut s = BankSummary {
+        items: total as u64,
+        published: rows.len() as u64,
+        ..BankSummary::default()
+    };
+    for (subject, kind, tags, parts) in rows {
+        *s.by_subject.entry(subject).or_default() += 1;
+        *s.by_kind.entry(kind).or_default() += 1;
+        let tags: Vec<String> =
+            serde_json::from_str(&tags).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        for t in tags {
+            *s.by_tag.entry(t).or_default() += 1;
+        }
+        s.case_parts += parts as u64;
+    }
+    Ok(s)
+}
+
+/// The tags of every published item (item and part tags), for counts over subtrees.
+pub fn published_tags(conn: &mut AnyConnection) -> Result<Vec<Vec<String>>, StorageError> {
+    let rows: Vec<String> = v::table
+        .inner_join(i::table)
+        .filter(v::version.nullable().eq(i::published_version))
+        .select(v::tags)
+        .load(conn)?;
+    rows.iter()
+        .map(|t| serde_json::from_str(t).map_err(|e| StorageError::Corrupt(e.to_string())))
+        .collect()
+}

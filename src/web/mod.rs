@@ -1,0 +1,81 @@
+//! The web layer: actix routes (wired in [`configure`]), handlers per resource, view models and pages.
+//!
+//! Only this module knows HTTP and templates. Handlers call storage on blocking threads and hand typed
+//! view models to templates.
+
+pub mod bank;
+pub mod error;
+pub mod health;
+pub mod i18n;
+pub mod markdown;
+pub mod pages;
+pub mod templates;
+
+use actix_web::{HttpResponse, web as aw};
+use handlebars::Handlebars;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::storage::{AnyConnection, Db, StorageError};
+pub use error::ApiError;
+
+/// Shared state of every worker: the database pool and the template registry. Nothing here is the only
+/// copy of anything: all state lives in the database, so several servers can share one PostgreSQL.
+pub struct AppState {
+    pub db: Db,
+    pub templates: Handlebars<'static>,
+    pub strings: std::sync::Arc<i18n::Strings>,
+}
+
+impl AppState {
+    /// Runs `f` with a pooled connection on a blocking thread, so the async workers never wait on SQL.
+    pub async fn with_db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StorageError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        aw::block(move || {
+            let mut conn = db.conn()?;
+            f(&mut conn)
+        })
+        .await?
+        .map_err(ApiError::from)
+    }
+}
+
+/// Every route of the service. JSON endpoints go through `service` so they appear in the OpenAPI document.
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(health::get_healthz)
+        .service(bank::get_bank_summary)
+        .route("/", aw::get().to(pages::get_home))
+        .route("/static/{file}", aw::get().to(pages::get_static));
+}
+
+/// The OpenAPI document's header; paths and schemas are collected from the handlers.
+pub fn openapi_base() -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{InfoBuilder, OpenApiBuilder};
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("tiku API")
+                .version("1")
+                .description(Some(
+                    "The public HTTP API of tiku, the question bank and practice engine for the \
+                     Cross-border E-commerce (B2B) Post Competency Test. Errors are \
+                     {\"error\": {\"code\", \"message\", \"field\"}}.",
+                ))
+                .build(),
+        )
+        .build()
+}
+
+/// Serves the OpenAPI document.
+pub fn openapi_json(doc: String) -> impl Fn() -> std::future::Ready<HttpResponse> + Clone {
+    move || {
+        std::future::ready(
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .body(doc.clone()),
+        )
+    }
+}

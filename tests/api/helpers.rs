@@ -1,0 +1,157 @@
+//! `spawn_app()`: the real server on port 0 with a temporary data directory, on each backend.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use serde::de::DeserializeOwned;
+use tempfile::TempDir;
+use tiku::config::{DataSettings, LogFormat, ServeSettings};
+use tiku::startup::Application;
+
+use super::pg;
+
+/// Which database a test app runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server and what it was started with.
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    /// Holds the data directory for as long as the app lives.
+    _dir: TempDir,
+    pub client: awc::Client,
+}
+
+static WARNED: Once = Once::new();
+
+/// The bank used by the tests (small and valid).
+pub fn fixture_bank() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank")
+}
+
+/// Copies a directory tree (to change a bank without touching the fixture).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir {}: {e}", to.display()));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
+    {
+        let entry = entry.unwrap_or_else(|e| panic!("{e}"));
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("copy: {e}"));
+        }
+    }
+}
+
+/// One app per available backend: SQLite always, PostgreSQL when the harness can provide it.
+pub async fn spawn_apps(bank: Option<&Path>) -> Vec<TestApp> {
+    let mut apps = vec![spawn_app(Db::Sqlite, bank).await];
+    match pg::fresh_database() {
+        Ok(url) => apps.push(spawn_app_with(Db::Postgres, Some(url), bank).await),
+        Err(why) if pg::required() => {
+            panic!("PostgreSQL is required (TIKU_REQUIRE_POSTGRES=1): {why}")
+        }
+        Err(why) => WARNED.call_once(|| {
+            eprintln!("NOTE: PostgreSQL tests SKIPPED, running on SQLite only: {why}");
+        }),
+    }
+    apps
+}
+
+/// An app on one backend (PostgreSQL panics when unavailable).
+pub async fn spawn_app(db: Db, bank: Option<&Path>) -> TestApp {
+    let url = match db {
+        Db::Sqlite => None,
+        Db::Postgres => Some(pg::fresh_database().unwrap_or_else(|e| panic!("{e}"))),
+    };
+    spawn_app_with(db, url, bank).await
+}
+
+async fn spawn_app_with(db: Db, database_url: Option<String>, bank: Option<&Path>) -> TestApp {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let data = DataSettings {
+        data_dir: dir.path().join("data"),
+        database_url,
+    };
+    let settings = ServeSettings {
+        address: "127.0.0.1:0".into(),
+        data,
+        bank_dir: bank.map_or_else(|| dir.path().join("no-bank"), Path::to_path_buf),
+        no_bank_import: bank.is_none(),
+        workers: Some(1),
+        log_format: LogFormat::Text,
+    };
+    let app = Application::build(settings)
+        .await
+        .unwrap_or_else(|e| panic!("the app did not start on {db:?}: {e:#}"));
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        _dir: dir,
+        client: awc::Client::default(),
+    }
+}
+
+impl TestApp {
+    /// GET `path`, returning the status and the body as text.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let mut resp = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path} on {:?}: {e}", self.db));
+        let body = resp
+            .body()
+            .limit(16 * 1024 * 1024)
+            .await
+            .unwrap_or_else(|e| panic!("body of {path}: {e}"));
+        (
+            resp.status().as_u16(),
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
+    /// GET `path` and parse the JSON body.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> (u16, T) {
+        let (status, body) = self.get(path).await;
+        let value = serde_json::from_str(&body).unwrap_or_else(|e| {
+            panic!(
+                "{path} on {:?} is not the expected JSON ({e}): {body}",
+                self.db
+            )
+        });
+        (status, value)
+    }
+}
+
+/// An empty database on each available backend (for storage tests without HTTP). The temporary
+/// directory holds the SQLite file and must outlive the test.
+pub fn databases() -> (TempDir, Vec<(Db, tiku::storage::Db)>) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let sqlite = format!("sqlite://{}", dir.path().join("tiku.db").display());
+    let mut out = vec![(
+        Db::Sqlite,
+        tiku::storage::Db::connect(&sqlite).unwrap_or_else(|e| panic!("SQLite: {e}")),
+    )];
+    match pg::fresh_database() {
+        Ok(url) => out.push((
+            Db::Postgres,
+            tiku::storage::Db::connect(&url).unwrap_or_else(|e| panic!("PostgreSQL: {e}")),
+        )),
+        Err(why) if pg::required() => {
+            panic!("PostgreSQL is required (TIKU_REQUIRE_POSTGRES=1): {why}")
+        }
+        Err(why) => WARNED.call_once(|| {
+            eprintln!("NOTE: PostgreSQL tests SKIPPED, running on SQLite only: {why}");
+        }),
+    }
+    (dir, out)
+}

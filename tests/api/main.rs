@@ -1,0 +1,9 @@
+//! Integration tests: one binary, every test isolated with its own data directory and database.
+
+mod bank_import;
+mod cli;
+mod health;
+mod helpers;
+mod pages;
+mod pg;
+mod tidy;
