@@ -8,6 +8,7 @@ pub mod bank;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod paper;
 pub mod startup;
 pub mod storage;
 pub mod web;

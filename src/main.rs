@@ -47,6 +47,14 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
         for d in &loaded.diagnostics {
             writeln!(out, "{}/{d}", dir.display())?;
         }
+        for (id, forms) in loaded.bank.parallel_forms() {
+            writeln!(
+                out,
+                "blueprint {id}: {} parallel papers, largest pairwise overlap {:.0} %",
+                forms.papers,
+                forms.max_overlap * 100.0
+            )?;
+        }
         let s = loaded.bank.summary();
         writeln!(
             out,

@@ -77,6 +77,7 @@ impl Loaded {
     pub fn report(&self) -> CheckReport<'_> {
         CheckReport {
             summary: self.bank.summary(),
+            parallel_papers: self.bank.parallel_forms(),
             errors: self.errors().collect(),
             warnings: self.warnings().collect(),
         }
@@ -88,8 +89,49 @@ impl Loaded {
 pub struct CheckReport<'a> {
     #[serde(flatten)]
     pub summary: BankSummary,
+    /// For each one-subject blueprint the bank can fill: how far parallel mock papers overlap.
+    pub parallel_papers: BTreeMap<String, ParallelForms>,
     pub errors: Vec<&'a Diagnostic>,
     pub warnings: Vec<&'a Diagnostic>,
+}
+
+/// How many parallel papers were assembled from a blueprint and their largest pairwise item overlap.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParallelForms {
+    pub papers: usize,
+    /// The largest share of one paper's items found in another (0 to 1).
+    pub max_overlap: f64,
+}
+
+/// The number of parallel papers `tiku check` assembles per blueprint.
+pub const PARALLEL_PAPERS: usize = 5;
+
+impl Bank {
+    /// Assembles [`PARALLEL_PAPERS`] parallel papers from every one-subject blueprint the published items
+    /// can fill and reports their largest pairwise overlap.
+    pub fn parallel_forms(&self) -> BTreeMap<String, ParallelForms> {
+        let published: Vec<(&Item, u32)> = self
+            .items
+            .iter()
+            .filter(|b| b.status == Status::Published)
+            .map(|b| (&b.item, 1))
+            .collect();
+        self.blueprints
+            .iter()
+            .filter(|bp| bp.papers.len() == 1)
+            .filter_map(|bp| {
+                let papers =
+                    crate::paper::parallel_forms(bp, &published, PARALLEL_PAPERS, 1).ok()?;
+                Some((
+                    bp.id.clone(),
+                    ParallelForms {
+                        papers: papers.len(),
+                        max_overlap: crate::paper::max_overlap(&papers),
+                    },
+                ))
+            })
+            .collect()
+    }
 }
 
 /// Reads and checks the whole bank under `dir`.
