@@ -34,6 +34,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Rebuild the search index from the database (it is derived data).
+    Reindex {
+        #[command(flatten)]
+        data: DataSettings,
+    },
     /// Import items into the database: all or nothing, idempotent.
     Import {
         #[arg(long, value_enum, default_value = "bank")]

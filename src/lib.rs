@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod paper;
+pub mod search;
 pub mod startup;
 pub mod storage;
 pub mod web;

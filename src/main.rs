@@ -9,6 +9,8 @@ use clap::Parser;
 use tiku::bank;
 use tiku::cli::{Cli, Command, ImportFormat};
 use tiku::config::{DataSettings, LogFormat, ServeSettings};
+use tiku::domain::glossary::Glossary;
+use tiku::search::SearchIndex;
 use tiku::startup::{Application, init_tracing};
 use tiku::storage::{Db, items};
 
@@ -23,6 +25,7 @@ fn main() -> anyhow::Result<ExitCode> {
             dry_run,
             data,
         } => import_bank(&path, dry_run, &data),
+        Command::Reindex { data } => reindex(&data),
     }
 }
 
@@ -73,6 +76,28 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `tiku reindex`: throws the index away and builds it again from the database.
+fn reindex(data: &DataSettings) -> anyhow::Result<ExitCode> {
+    init_tracing(LogFormat::Text);
+    let db = Db::connect(&data.database_url()).context("opening the database")?;
+    let mut conn = db.conn()?;
+    let docs = tiku::storage::documents::load(&mut conn)?;
+    let dir = data.data_dir.join("index");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    let started = std::time::Instant::now();
+    let (index, _) = SearchIndex::open(&dir, docs.taxonomy, Glossary::new(docs.glossary))?;
+    let n = tiku::search::sync::rebuild(&index, &mut conn)?;
+    println!(
+        "indexed {n} items ({} documents) in {:.2} s into {}",
+        index.num_docs(),
+        started.elapsed().as_secs_f64(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `tiku import --format bank DIR`: all or nothing; refuses a bank with errors.

@@ -2,7 +2,9 @@
 //! bind the listener, and serve until a shutdown signal.
 
 use std::net::TcpListener;
-use std::sync::Arc;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::Compress;
@@ -12,7 +14,10 @@ use utoipa_actix_web::AppExt;
 
 use crate::bank;
 use crate::config::ServeSettings;
-use crate::storage::{Db, items};
+use crate::domain::glossary::Glossary;
+use crate::search::SearchIndex;
+use crate::search::sync::{self, Follower};
+use crate::storage::{Db, documents, items};
 use crate::web::{self, AppState, i18n::Strings, templates};
 
 /// A built server, bound to its port but not yet running.
@@ -34,12 +39,15 @@ impl Application {
         if !settings.no_bank_import {
             import_bank_at_startup(&db, &settings).await?;
         }
+        let search = open_search(&db, &settings.data.data_dir).await?;
         let strings = Arc::new(Strings::load(templates::STRINGS).map_err(anyhow::Error::msg)?);
         let state = aw::Data::new(AppState {
-            db,
+            db: db.clone(),
             templates: templates::registry(strings.clone()).map_err(anyhow::Error::msg)?,
             strings,
+            search: search.clone(),
         });
+        follow_changes(db, search);
 
         let listener = TcpListener::bind(&settings.address)?;
         let port = listener.local_addr()?.port();
@@ -79,6 +87,57 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// How often each server checks the change feed: a saved change is searchable within a second.
+const FOLLOW_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Opens the search index under the data directory; a missing, corrupt or outdated index is rebuilt
+/// from the database before the server answers.
+async fn open_search(db: &Db, data_dir: &Path) -> anyhow::Result<Arc<SearchIndex>> {
+    let db = db.clone();
+    let dir = data_dir.join("index");
+    aw::block(move || -> anyhow::Result<Arc<SearchIndex>> {
+        let mut conn = db.conn()?;
+        let docs = documents::load(&mut conn)?;
+        let (index, fresh) = SearchIndex::open(&dir, docs.taxonomy, Glossary::new(docs.glossary))?;
+        if fresh {
+            let n = sync::rebuild(&index, &mut conn)?;
+            tracing::info!(items = n, dir = %dir.display(), "search index rebuilt from the database");
+        } else {
+            let n = Follower::new(&index).poll(&index, &mut conn)?;
+            tracing::info!(caught_up = n, documents = index.num_docs(), "search index opened");
+        }
+        Ok(Arc::new(index))
+    })
+    .await?
+}
+
+/// Follows the database's change feed in the background, so that changes saved by any server become
+/// searchable here.
+fn follow_changes(db: Db, index: Arc<SearchIndex>) {
+    let follower = Arc::new(Mutex::new(Follower::new(&index)));
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(FOLLOW_INTERVAL);
+        loop {
+            tick.tick().await;
+            let (db, index, follower) = (db.clone(), index.clone(), follower.clone());
+            let round = aw::block(move || -> Result<usize, String> {
+                let mut conn = db.conn().map_err(|e| e.to_string())?;
+                let mut f = follower
+                    .lock()
+                    .map_err(|_| "follower poisoned".to_owned())?;
+                f.poll(&index, &mut conn).map_err(|e| e.to_string())
+            })
+            .await;
+            match round {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::debug!(items = n, "search index updated"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "search index update failed; will retry"),
+                Err(e) => tracing::warn!(error = %e, "search index update did not run"),
+            }
+        }
+    });
 }
 
 /// Imports the bank directory: idempotent, all or nothing. A bank with errors is not imported (the

@@ -114,6 +114,19 @@ pub struct RawTag {
     pub en: Option<String>,
 }
 
+/// One `[[term]]` of glossary.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTerm {
+    #[serde(default)]
+    pub zh: Vec<String>,
+    #[serde(default)]
+    pub en: Vec<String>,
+    #[serde(default)]
+    pub abbr: Vec<String>,
+    pub tag: Option<Spanned<String>>,
+}
+
 /// One `[[rule]]` of rules.toml.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -16,13 +16,15 @@ use serde::Serialize;
 
 use crate::domain::blueprint::Blueprint;
 use crate::domain::exam::ExamRules;
+use crate::domain::glossary::GlossaryEntry;
 use crate::domain::item::{Item, Status};
+use crate::domain::normalize::fold_for_search;
 use crate::domain::rules::{RuleRegistry, RuleVersion};
 use crate::domain::summary::BankSummary;
 use crate::domain::taxonomy::{Tag, TagCode, Taxonomy};
 use crate::domain::{Bilingual, Text};
 use diagnostic::{Diagnostic, Reporter, Severity, SourceFile};
-use format::{RawEntry, RawRule, RawTag};
+use format::{RawEntry, RawRule, RawTag, RawTerm};
 
 /// An item as read from a file.
 #[derive(Clone, Debug)]
@@ -41,6 +43,7 @@ pub struct Bank {
     pub rules: RuleRegistry,
     pub exam: ExamRules,
     pub blueprints: Vec<Blueprint>,
+    pub glossary: Vec<GlossaryEntry>,
     pub items: Vec<BankItem>,
 }
 
@@ -164,6 +167,20 @@ pub fn load(dir: &Path) -> Loaded {
         if let Some(exam) = format::parse_whole::<ExamRules>(&mut rep) {
             bank.exam = exam;
         }
+    }
+
+    let glossary_path = dir.join("glossary.toml");
+    if glossary_path.exists() {
+        if let Some(file) = read(dir, &glossary_path, &mut out) {
+            bank.glossary = read_glossary(&file, &mut out, &bank.taxonomy);
+        }
+    } else {
+        out.push(Diagnostic {
+            file: "glossary.toml".into(),
+            line: 0,
+            severity: Severity::Warning,
+            message: "no glossary: searches will not find terms across languages".into(),
+        });
     }
 
     let ctx = items::Context {
@@ -296,6 +313,67 @@ fn read_taxonomy(file: &SourceFile, out: &mut Vec<Diagnostic>) -> Taxonomy {
     // Every problem Taxonomy::new could find was reported above, so this cannot fail; an empty tree is
     // the safe fallback all the same.
     Taxonomy::new(tags).unwrap_or_default()
+}
+
+fn read_glossary(
+    file: &SourceFile,
+    out: &mut Vec<Diagnostic>,
+    tax: &Taxonomy,
+) -> Vec<GlossaryEntry> {
+    let mut rep = Reporter { file, out };
+    let mut entries: Vec<GlossaryEntry> = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (span, raw) in format::parse_array::<RawTerm>(&mut rep, "term") {
+        let line = file.line_of(span.start);
+        let clean = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .collect()
+        };
+        let (zh, en, abbr) = (clean(&raw.zh), clean(&raw.en), clean(&raw.abbr));
+        if zh.is_empty() || en.is_empty() {
+            rep.error(
+                span.clone(),
+                "missing translation: a glossary term needs at least one `zh` and one `en` term",
+            );
+            continue;
+        }
+        let tag = match &raw.tag {
+            None => None,
+            Some(t) => match TagCode::parse(t.get_ref()) {
+                Ok(c) if tax.contains(&c) => Some(c),
+                Ok(c) => {
+                    rep.error(t.span(), format!("unknown tag {c} (not in taxonomy.toml)"));
+                    None
+                }
+                Err(e) => {
+                    rep.error(t.span(), e);
+                    None
+                }
+            },
+        };
+        let mut duplicate = false;
+        for term in zh.iter().chain(&en).chain(&abbr) {
+            let folded = fold_for_search(term);
+            if let Some(&other) = seen.get(&folded) {
+                // The same spelling twice within one entry (e.g. as term and as abbreviation) is harmless.
+                if other != line {
+                    rep.error(
+                        span.clone(),
+                        format!("term `{term}` is already listed in the entry at line {other}"),
+                    );
+                    duplicate = true;
+                }
+            } else {
+                seen.insert(folded, line);
+            }
+        }
+        if !duplicate {
+            entries.push(GlossaryEntry { zh, en, abbr, tag });
+        }
+    }
+    entries
 }
 
 fn read_rules(file: &SourceFile, out: &mut Vec<Diagnostic>) -> RuleRegistry {

@@ -6,6 +6,7 @@ pub mod answer;
 pub mod bilingual;
 pub mod blueprint;
 pub mod exam;
+pub mod glossary;
 pub mod item;
 pub mod normalize;
 pub mod rules;

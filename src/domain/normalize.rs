@@ -47,6 +47,13 @@ pub fn normalize_answer(raw: &str) -> String {
     out
 }
 
+/// Folds text for search: NFKC (full-width → half-width), lower case, runs of white space → one space.
+/// Unlike [`normalize_answer`] it keeps every space and all punctuation, so it can be indexed.
+pub fn fold_for_search(raw: &str) -> String {
+    let folded: String = raw.nfkc().collect::<String>().to_lowercase();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A word segment of letters or digits outside the CJK scripts.
 fn is_latin_word(segment: &str) -> bool {
     segment.chars().any(char::is_alphanumeric) && !segment.chars().any(is_cjk)
@@ -112,6 +119,14 @@ mod tests {
         assert_ne!(
             normalize_answer("free on board"),
             normalize_answer("freeonboard")
+        );
+    }
+
+    #[test]
+    fn folds_text_for_search() {
+        assert_eq!(
+            fold_for_search("ＣＩＦ　Ｐｒｉｃｅ\n 到岸价"),
+            "cif price 到岸价"
         );
     }
 

@@ -9,6 +9,7 @@ use super::schema::bank_documents::dsl as d;
 use super::{AnyConnection, StorageError, now, sha256_hex};
 use crate::domain::blueprint::Blueprint;
 use crate::domain::exam::ExamRules;
+use crate::domain::glossary::GlossaryEntry;
 use crate::domain::rules::RuleRegistry;
 use crate::domain::taxonomy::Taxonomy;
 
@@ -16,6 +17,7 @@ pub const TAXONOMY: &str = "taxonomy";
 pub const RULES: &str = "rules";
 pub const EXAM: &str = "exam";
 pub const BLUEPRINTS: &str = "blueprints";
+pub const GLOSSARY: &str = "glossary";
 
 /// Stores `value` under `name` when it differs from what is stored. Returns whether it changed.
 pub fn put<T: Serialize>(
@@ -81,6 +83,7 @@ pub struct Documents {
     pub rules: RuleRegistry,
     pub exam: ExamRules,
     pub blueprints: Vec<Blueprint>,
+    pub glossary: Vec<GlossaryEntry>,
 }
 
 /// Reads every document; missing ones come back empty (or, for the exam rules, as the official defaults).
@@ -94,5 +97,6 @@ pub fn load(conn: &mut AnyConnection) -> Result<Documents, StorageError> {
         rules: get(conn, RULES)?.unwrap_or_default(),
         exam: get(conn, EXAM)?.unwrap_or_default(),
         blueprints: get(conn, BLUEPRINTS)?.unwrap_or_default(),
+        glossary: get(conn, GLOSSARY)?.unwrap_or_default(),
     })
 }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use time::PrimitiveDateTime;
 
-use super::schema::{audit_log, item_versions as v, items as i};
+use super::schema::{audit_log, item_changes, item_versions as v, items as i};
 use super::{AnyConnection, StorageError, conn::write_tx, documents, now, sha256_hex};
 use crate::bank::Bank;
 use crate::domain::item::{Item, Status};
@@ -104,6 +104,8 @@ fn insert_version(
     Ok(())
 }
 
+/// Records a change of an item: in the audit log (who, what, when) and in the change feed that search
+/// indexes follow.
 fn audit(
     conn: &mut AnyConnection,
     actor: &str,
@@ -111,6 +113,12 @@ fn audit(
     object_id: &str,
     detail: &str,
 ) -> Result<(), StorageError> {
+    diesel::insert_into(item_changes::table)
+        .values((
+            item_changes::item_id.eq(object_id),
+            item_changes::at.eq(now()),
+        ))
+        .execute(conn)?;
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::at.eq(now()),
@@ -174,6 +182,7 @@ fn import_in_tx(
             documents::put(conn, documents::RULES, &bank.rules)?,
             documents::put(conn, documents::EXAM, &bank.exam)?,
             documents::put(conn, documents::BLUEPRINTS, &bank.blueprints)?,
+            documents::put(conn, documents::GLOSSARY, &bank.glossary)?,
         ] {
             report.documents_changed += usize::from(changed);
         }
@@ -464,4 +473,95 @@ pub fn published_tags(conn: &mut AnyConnection) -> Result<Vec<Vec<String>>, Stor
     rows.iter()
         .map(|t| serde_json::from_str(t).map_err(|e| StorageError::Corrupt(e.to_string())))
         .collect()
+}
+
+/// One entry of the change feed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub seq: i64,
+    pub item_id: String,
+    pub at: PrimitiveDateTime,
+}
+
+/// Changes after `seq`, oldest first, at most `limit`.
+pub fn changes_since(
+    conn: &mut AnyConnection,
+    seq: i64,
+    limit: i64,
+) -> Result<Vec<Change>, StorageError> {
+    let rows: Vec<(i64, String, PrimitiveDateTime)> = item_changes::table
+        .filter(item_changes::seq.gt(seq))
+        .order(item_changes::seq)
+        .limit(limit)
+        .select((item_changes::seq, item_changes::item_id, item_changes::at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(seq, item_id, at)| Change { seq, item_id, at })
+        .collect())
+}
+
+/// The newest change's sequence number (0 when there is none).
+pub fn last_change(conn: &mut AnyConnection) -> Result<i64, StorageError> {
+    let max: Option<i64> = item_changes::table
+        .select(diesel::dsl::max(item_changes::seq))
+        .first(conn)?;
+    Ok(max.unwrap_or(0))
+}
+
+/// What the search index holds of one item: its latest version (for staff) and its published version
+/// (for candidates), which may be the same.
+pub struct IndexedItem {
+    pub latest: StoredItem,
+    pub published: Option<StoredItem>,
+}
+
+/// The latest and published versions of one item, if it exists.
+pub fn for_index(conn: &mut AnyConnection, id: &str) -> Result<Option<IndexedItem>, StorageError> {
+    let Some(latest) = get(conn, id, None)? else {
+        return Ok(None);
+    };
+    let published = match latest.published_version {
+        Some(p) if p == latest.version => Some(latest.clone()),
+        Some(p) => get(conn, id, Some(p))?,
+        None => None,
+    };
+    Ok(Some(IndexedItem { latest, published }))
+}
+
+/// Every item's latest and published versions, ordered by id (for rebuilding the index).
+pub fn all_for_index(conn: &mut AnyConnection) -> Result<Vec<IndexedItem>, StorageError> {
+    let latest: Vec<StoredItem> = v::table
+        .inner_join(i::table)
+        .filter(v::version.eq(i::latest_version))
+        .order(v::item_id)
+        .select(version_columns!())
+        .load::<VersionRow>(conn)?
+        .into_iter()
+        .map(stored)
+        .collect::<Result<_, _>>()?;
+    let mut older: HashMap<String, StoredItem> = v::table
+        .inner_join(i::table)
+        .filter(v::version.nullable().eq(i::published_version))
+        .filter(v::version.ne(i::latest_version))
+        .select(version_columns!())
+        .load::<VersionRow>(conn)?
+        .into_iter()
+        .map(stored)
+        .map(|r| r.map(|s| (s.item.id.to_string(), s)))
+        .collect::<Result<_, _>>()?;
+    Ok(latest
+        .into_iter()
+        .map(|l| {
+            let published = match l.published_version {
+                Some(p) if p == l.version => Some(l.clone()),
+                Some(_) => older.remove(l.item.id.as_str()),
+                None => None,
+            };
+            IndexedItem {
+                latest: l,
+                published,
+            }
+        })
+        .collect())
 }

@@ -53,5 +53,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    item_changes (seq) {
+        seq -> BigInt,
+        item_id -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(item_versions -> items (item_id));
-diesel::allow_tables_to_appear_in_same_query!(items, item_versions, bank_documents, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    items,
+    item_versions,
+    bank_documents,
+    audit_log,
+    item_changes
+);

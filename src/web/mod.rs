@@ -9,6 +9,7 @@ pub mod health;
 pub mod i18n;
 pub mod markdown;
 pub mod pages;
+pub mod search;
 pub mod templates;
 
 use actix_web::{HttpResponse, web as aw};
@@ -24,6 +25,7 @@ pub struct AppState {
     pub db: Db,
     pub templates: Handlebars<'static>,
     pub strings: std::sync::Arc<i18n::Strings>,
+    pub search: std::sync::Arc<crate::search::SearchIndex>,
 }
 
 impl AppState {
@@ -47,6 +49,8 @@ impl AppState {
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(health::get_healthz)
         .service(bank::get_bank_summary)
+        .service(search::get_search)
+        .route("/search", aw::get().to(search::get_search_page))
         .route("/", aw::get().to(pages::get_home))
         .route("/static/{file}", aw::get().to(pages::get_static));
 }

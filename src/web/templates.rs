@@ -17,6 +17,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../../templates/layout.hbs")),
     ("home", include_str!("../../templates/home.hbs")),
     ("message", include_str!("../../templates/message.hbs")),
+    ("search", include_str!("../../templates/search.hbs")),
 ];
 
 /// The interface strings.

@@ -154,7 +154,7 @@ fn a_dry_run_reports_without_changing_anything() {
         let report = items::import_bank(&mut c, &loaded.bank, BANK_ACTOR, true)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(report.created.len(), 6, "{backend:?}");
-        assert_eq!(report.documents_changed, 4, "{backend:?}");
+        assert_eq!(report.documents_changed, 5, "{backend:?}");
         let summary = items::summary(&mut c).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(summary.items, 0, "{backend:?}: nothing was written");
     }

@@ -21,6 +21,7 @@ pub enum Db {
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    pub database_url: String,
     /// Holds the data directory for as long as the app lives.
     _dir: TempDir,
     pub client: awc::Client,
@@ -78,6 +79,7 @@ async fn spawn_app_with(db: Db, database_url: Option<String>, bank: Option<&Path
         data_dir: dir.path().join("data"),
         database_url,
     };
+    let database_url = data.database_url();
     let settings = ServeSettings {
         address: "127.0.0.1:0".into(),
         data,
@@ -94,6 +96,7 @@ async fn spawn_app_with(db: Db, database_url: Option<String>, bank: Option<&Path
     TestApp {
         address,
         db,
+        database_url,
         _dir: dir,
         client: awc::Client::default(),
     }

@@ -6,4 +6,5 @@ mod health;
 mod helpers;
 mod pages;
 mod pg;
+mod search;
 mod tidy;
