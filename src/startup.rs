@@ -171,6 +171,9 @@ async fn import_bank_at_startup(db: &Db, settings: &ServeSettings) -> anyhow::Re
             conflicts = report.conflicts.len(),
             "bank imported"
         );
+        for d in &report.near_duplicates {
+            tracing::warn!(item = %d.id, similar_to = %d.similar_to, similarity = d.similarity, "near-duplicate items");
+        }
         for id in &report.conflicts {
             tracing::warn!(item = %id, "changed in the database since the last import; the file's version was not imported");
         }

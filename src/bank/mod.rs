@@ -20,6 +20,7 @@ use crate::domain::glossary::GlossaryEntry;
 use crate::domain::item::{Item, Status};
 use crate::domain::normalize::fold_for_search;
 use crate::domain::rules::{RuleRegistry, RuleVersion};
+use crate::domain::similarity::{NEAR_DUPLICATE, Signature, near_pairs};
 use crate::domain::summary::BankSummary;
 use crate::domain::taxonomy::{Tag, TagCode, Taxonomy};
 use crate::domain::{Bilingual, Text};
@@ -207,6 +208,7 @@ pub fn load(dir: &Path) -> Loaded {
         }
     }
     check_duplicate_ids(&bank.items, &mut out);
+    check_near_duplicates(&bank.items, &mut out);
 
     let mut parsed = Vec::new();
     for path in toml_files(&dir.join("blueprints"), &mut out, dir) {
@@ -432,6 +434,32 @@ fn names(
         );
     }
     t
+}
+
+/// Items that say nearly the same thing are reported (as warnings, at both items) so they can be merged.
+fn check_near_duplicates(items: &[BankItem], out: &mut Vec<Diagnostic>) {
+    let signatures: Vec<(usize, Signature)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (i, Signature::of_item(&b.item)))
+        .collect();
+    for pair in near_pairs(&signatures, NEAR_DUPLICATE) {
+        let (a, b) = (&items[pair.a], &items[pair.b]);
+        if a.item.id == b.item.id {
+            continue; // already an error: a duplicate id
+        }
+        for (this, other) in [(a, b), (b, a)] {
+            out.push(Diagnostic {
+                file: this.file.clone(),
+                line: this.line,
+                severity: Severity::Warning,
+                message: format!(
+                    "item {} is a near-duplicate of item {} at {}:{} (similarity {:.2}); merge them or make them test different things",
+                    this.item.id, other.item.id, other.file, other.line, pair.similarity
+                ),
+            });
+        }
+    }
 }
 
 /// Every occurrence of a repeated id is an error that names the other places.

@@ -11,6 +11,7 @@ pub mod item;
 pub mod normalize;
 pub mod rules;
 pub mod scoring;
+pub mod similarity;
 pub mod summary;
 pub mod taxonomy;
 pub mod template;

@@ -10,6 +10,7 @@ use super::schema::{audit_log, item_changes, item_versions as v, items as i};
 use super::{AnyConnection, StorageError, conn::write_tx, documents, now, sha256_hex};
 use crate::bank::Bank;
 use crate::domain::item::{Item, Status};
+use crate::domain::similarity::{NEAR_DUPLICATE, Signature, near_pairs};
 use crate::domain::summary::BankSummary;
 
 /// Who made a change that came from the bank files.
@@ -28,7 +29,7 @@ pub struct StoredItem {
 }
 
 /// What an import of the bank files did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImportReport {
     /// Items new to the database.
     pub created: Vec<String>,
@@ -41,6 +42,17 @@ pub struct ImportReport {
     pub conflicts: Vec<String>,
     /// Taxonomy, rules, exam rules or blueprints that changed.
     pub documents_changed: usize,
+    /// Created or updated items that say nearly the same as another item in the bank.
+    pub near_duplicates: Vec<NearDuplicate>,
+}
+
+/// An item found nearly identical to another.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NearDuplicate {
+    pub id: String,
+    pub similar_to: String,
+    /// Estimated Jaccard similarity of their text (0 to 1).
+    pub similarity: f64,
 }
 
 impl ImportReport {
@@ -145,7 +157,14 @@ pub fn import_bank(
     dry_run: bool,
 ) -> Result<ImportReport, StorageError> {
     let result = write_tx(conn, |conn| {
-        let report = import_in_tx(conn, bank, actor).map_err(Abort::Failed)?;
+        let mut report = import_in_tx(conn, bank, actor).map_err(Abort::Failed)?;
+        let changed: Vec<String> = report
+            .created
+            .iter()
+            .chain(&report.updated)
+            .cloned()
+            .collect();
+        report.near_duplicates = near_duplicates_of(conn, &changed).map_err(Abort::Failed)?;
         if dry_run {
             Err(Abort::DryRun(report))
         } else {
@@ -285,6 +304,40 @@ fn import_in_tx(
         }
         Ok(report)
     }
+}
+
+/// Items among `ids` whose latest version is nearly identical to another item's latest version.
+pub fn near_duplicates_of(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<NearDuplicate>, StorageError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, i32, String)> = v::table
+        .inner_join(i::table)
+        .filter(v::version.eq(i::latest_version))
+        .select((v::item_id, v::version, v::content))
+        .load(conn)?;
+    let mut signatures: Vec<(String, Signature)> = Vec::with_capacity(rows.len());
+    for (id, version, content) in rows {
+        let item = decode(&id, version, &content)?;
+        signatures.push((id, Signature::of_item(&item)));
+    }
+    let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let mut out = Vec::new();
+    for pair in near_pairs(&signatures, NEAR_DUPLICATE) {
+        for (id, other) in [(&pair.a, &pair.b), (&pair.b, &pair.a)] {
+            if wanted.contains(id.as_str()) {
+                out.push(NearDuplicate {
+                    id: id.clone(),
+                    similar_to: other.clone(),
+                    similarity: pair.similarity,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Saves `item` as a new version (the next number) with `status`, as `actor` would from the authoring

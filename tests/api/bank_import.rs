@@ -146,6 +146,43 @@ fn an_item_edited_in_the_database_is_not_overwritten_by_the_files() {
 }
 
 #[test]
+fn an_imported_item_close_to_an_existing_one_is_reported() {
+    let loaded = bank::load(&fixture_bank());
+    let (_dir, dbs) = databases();
+    for (backend, db) in dbs {
+        let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
+        let first = items::import_bank(&mut c, &loaded.bank, BANK_ACTOR, false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            first.near_duplicates.is_empty(),
+            "{backend:?}: {:?}",
+            first.near_duplicates
+        );
+        // A second copy of T3.1-0001 under a new id, lightly reworded.
+        let mut again = loaded.bank.clone();
+        let mut copy = again.items[0].clone();
+        copy.item.id = tiku::domain::ItemId::parse("T3.1-9999").unwrap_or_else(|e| panic!("{e}"));
+        if let tiku::domain::Body::Question(q) = &mut copy.item.body {
+            q.stem.en = q.stem.en.replace("when does", "at what point does");
+        }
+        again.items.push(copy);
+        let report =
+            items::import_bank(&mut c, &again, BANK_ACTOR, true).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(report.created, vec!["T3.1-9999".to_owned()], "{backend:?}");
+        let d = report
+            .near_duplicates
+            .first()
+            .unwrap_or_else(|| panic!("{backend:?}: not reported"));
+        assert_eq!(
+            (d.id.as_str(), d.similar_to.as_str()),
+            ("T3.1-9999", "T3.1-0001"),
+            "{backend:?}"
+        );
+        assert!(d.similarity > 0.8, "{backend:?}: {d:?}");
+    }
+}
+
+#[test]
 fn a_dry_run_reports_without_changing_anything() {
     let loaded = bank::load(&fixture_bank());
     let (_dir, dbs) = databases();

@@ -134,3 +134,52 @@ async fn the_search_page_works_without_javascript() {
     assert_eq!(status, 200, "a bad filter is explained on the page");
     assert!(html.contains("class=\"error\""), "{html}");
 }
+
+#[test]
+fn a_missing_or_corrupt_index_is_rebuilt_from_the_database() {
+    use tiku::domain::glossary::Glossary;
+    use tiku::search::{Audience, SearchIndex, SearchRequest, sync};
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = tiku::storage::Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut conn = db.conn().unwrap_or_else(|e| panic!("{e}"));
+    let loaded = tiku::bank::load(&fixture_bank());
+    items::import_bank(&mut conn, &loaded.bank, items::BANK_ACTOR, false)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let index_dir = dir.path().join("index");
+    let open = || {
+        SearchIndex::open(
+            &index_dir,
+            loaded.bank.taxonomy.clone(),
+            Glossary::new(loaded.bank.glossary.clone()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let found = |index: &SearchIndex| {
+        index
+            .search(&SearchRequest::new("FOB", Audience::Public))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .total
+    };
+
+    let (index, fresh) = open();
+    assert!(fresh, "a missing index must be rebuilt");
+    sync::rebuild(&index, &mut conn).unwrap_or_else(|e| panic!("{e}"));
+    let expected = found(&index);
+    assert!(expected > 0);
+    drop(index);
+
+    let (index, fresh) = open();
+    assert!(!fresh, "a current index is reused");
+    assert_eq!(found(&index), expected);
+    drop(index);
+
+    // Corrupt it: the metadata no longer parses.
+    std::fs::write(index_dir.join("meta.json"), b"{ not json").unwrap_or_else(|e| panic!("{e}"));
+    let (index, fresh) = open();
+    assert!(fresh, "a corrupt index must be rebuilt");
+    assert_eq!(found(&index), 0, "nothing until rebuilt");
+    sync::rebuild(&index, &mut conn).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found(&index), expected, "nothing was lost");
+}
