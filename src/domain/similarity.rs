@@ -205,14 +205,11 @@ pub fn near_pairs<K: Clone + Ord>(
 }
 
 /// The entries of `signatures` at least `threshold` similar to `probe`, most similar first.
-pub fn similar_to<'a, K: Ord + Clone>(
+pub fn similar_to<'a, K: Ord + Clone + 'a>(
     probe: &Signature,
     signatures: impl IntoIterator<Item = (&'a K, &'a Signature)>,
     threshold: f64,
-) -> Vec<(K, f64)>
-where
-    K: 'a,
-{
+) -> Vec<(K, f64)> {
     let mut found: BTreeMap<K, f64> = BTreeMap::new();
     for (k, sig) in signatures {
         let s = probe.similarity(sig);

@@ -166,20 +166,21 @@ pub fn import_bank(
             .collect();
         report.near_duplicates = near_duplicates_of(conn, &changed).map_err(Abort::Failed)?;
         if dry_run {
-            Err(Abort::DryRun(report))
+            Err(Abort::DryRun(Box::new(report)))
         } else {
             Ok(report)
         }
     });
     match result {
-        Ok(report) | Err(Abort::DryRun(report)) => Ok(report),
+        Ok(report) => Ok(report),
+        Err(Abort::DryRun(report)) => Ok(*report),
         Err(Abort::Failed(e)) => Err(e),
     }
 }
 
 /// Why an import transaction was rolled back.
 enum Abort {
-    DryRun(ImportReport),
+    DryRun(Box<ImportReport>),
     Failed(StorageError),
 }
 

@@ -62,7 +62,11 @@ fn the_shipped_bank_holds_what_the_exam_needs() {
                 *m.entry(b.item.difficulty.get()).or_default() += 1;
                 m
             });
-        assert_eq!(levels.len(), 5, "subject {subject:?} difficulty levels: {levels:?}");
+        assert_eq!(
+            levels.len(),
+            5,
+            "subject {subject:?} difficulty levels: {levels:?}"
+        );
     }
 }
 
@@ -70,8 +74,14 @@ fn the_shipped_bank_holds_what_the_exam_needs() {
 fn five_parallel_papers_per_subject_overlap_at_most_a_fifth() {
     let forms = shipped().bank.parallel_forms();
     for id in ["A", "B"] {
-        let f = forms.get(id).unwrap_or_else(|| panic!("blueprint {id} cannot be assembled"));
+        let f = forms
+            .get(id)
+            .unwrap_or_else(|| panic!("blueprint {id} cannot be assembled"));
         assert_eq!(f.papers, PARALLEL_PAPERS);
-        assert!(f.max_overlap <= 0.2, "blueprint {id}: largest pairwise overlap {:.2}", f.max_overlap);
+        assert!(
+            f.max_overlap <= 0.2,
+            "blueprint {id}: largest pairwise overlap {:.2}",
+            f.max_overlap
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 mod bank_import;
 mod cli;
+mod content;
 mod health;
 mod helpers;
 mod pages;
