@@ -154,6 +154,7 @@ struct SearchPage {
     kinds: Vec<Choice>,
     difficulties: Vec<Choice>,
     tags: Vec<Choice>,
+    rules: Vec<Choice>,
     prev_url: Option<String>,
     next_url: Option<String>,
     page: usize,
@@ -258,6 +259,11 @@ pub async fn get_search_page(
         &facets.tag,
         blank(&params.tag),
     );
+    let rules = choose(
+        facets.rule.keys().map(|r| (r.clone(), r.clone())).collect(),
+        &facets.rule,
+        blank(&params.rule),
+    );
     let page = params
         .page
         .as_deref()
@@ -320,6 +326,7 @@ pub async fn get_search_page(
             kinds,
             difficulties,
             tags,
+            rules,
             prev_url: (page > 1).then(|| page_url(page - 1)),
             next_url: (page * per_page < total).then(|| page_url(page + 1)),
             page,
