@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use serde::{Deserialize, Serialize};
 
 use super::normalize::{fold_for_search, is_cjk};
@@ -37,25 +38,35 @@ pub struct Mention {
     pub span: Range<usize>,
 }
 
-/// The glossary, with its terms folded for matching, longest first.
+/// The glossary, with an automaton over its folded terms for finding them in text in one pass.
 #[derive(Clone, Debug, Default)]
 pub struct Glossary {
     entries: Vec<GlossaryEntry>,
-    /// (folded term, entry index), longest term first.
-    matchers: Vec<(String, usize)>,
+    /// The entry of each pattern of the automaton.
+    pattern_entry: Vec<usize>,
+    automaton: Option<AhoCorasick>,
 }
 
 impl Glossary {
     pub fn new(entries: Vec<GlossaryEntry>) -> Glossary {
-        let mut matchers: Vec<(String, usize)> = entries
+        let mut patterns: Vec<(String, usize)> = entries
             .iter()
             .enumerate()
             .flat_map(|(i, e)| e.terms().map(move |t| (fold_for_search(t), i)))
             .filter(|(t, _)| !t.is_empty())
             .collect();
-        matchers.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-        matchers.dedup();
-        Glossary { entries, matchers }
+        patterns.sort();
+        patterns.dedup_by(|a, b| a.0 == b.0);
+        // Leftmost-longest: "运费和保险费付至" is one concept, not "保险" inside it.
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(patterns.iter().map(|(t, _)| t.as_str()))
+            .ok();
+        Glossary {
+            entries,
+            pattern_entry: patterns.into_iter().map(|(_, e)| e).collect(),
+            automaton,
+        }
     }
 
     pub fn entries(&self) -> &[GlossaryEntry] {
@@ -66,30 +77,31 @@ impl Glossary {
         self.entries.is_empty()
     }
 
-    /// The concepts mentioned in `folded` (a query folded with [`fold_for_search`]), longest match first,
+    /// The concepts mentioned in `folded` (text folded with [`fold_for_search`]): leftmost-longest,
     /// without overlaps. A Latin term matches only as whole words ("ca" is not found in "cargo").
     pub fn find(&self, folded: &str) -> Vec<Mention> {
-        let mut taken: Vec<Range<usize>> = Vec::new();
-        let mut out = Vec::new();
-        for (term, entry) in &self.matchers {
-            let mut from = 0;
-            while let Some(pos) = folded[from..].find(term.as_str()) {
-                let start = from + pos;
-                let end = start + term.len();
-                from = start + term.chars().next().map_or(1, char::len_utf8);
-                if !whole_word(folded, start, end)
-                    || taken.iter().any(|r| r.start < end && start < r.end)
-                {
-                    continue;
-                }
-                taken.push(start..end);
-                out.push(Mention {
-                    entry: *entry,
-                    span: start..end,
-                });
+        let Some(ac) = &self.automaton else {
+            return Vec::new();
+        };
+        ac.find_iter(folded)
+            .filter(|m| whole_word(folded, m.start(), m.end()))
+            .map(|m| Mention {
+                entry: self.pattern_entry[m.pattern().as_usize()],
+                span: m.start()..m.end(),
+            })
+            .collect()
+    }
+
+    /// The distinct concepts mentioned in `text` (any form; folded here), in order of first mention, with
+    /// how often each is mentioned.
+    pub fn concepts_in(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for m in self.find(&fold_for_search(text)) {
+            match out.iter_mut().find(|(e, _)| *e == m.entry) {
+                Some((_, n)) => *n += 1,
+                None => out.push((m.entry, 1)),
             }
         }
-        out.sort_by_key(|m| m.span.start);
         out
     }
 
@@ -98,6 +110,11 @@ impl Glossary {
         self.entries
             .iter()
             .flat_map(|e| e.zh.iter().map(String::as_str))
+    }
+
+    /// Every term of every entry (for fingerprints of what analysis depends on).
+    pub fn all_terms(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().flat_map(GlossaryEntry::terms)
     }
 }
 
@@ -154,6 +171,10 @@ mod tests {
         assert_eq!(found("跟单信用证交单期限"), vec![1]);
         assert_eq!(found("L/C amendment"), vec![1]);
         assert_eq!(found("CIP insurance"), vec![3, 2]);
+        assert_eq!(
+            g.concepts_in("FOB价即离岸价，不含保险"),
+            vec![(0, 2), (2, 1)]
+        );
     }
 
     #[test]

@@ -88,21 +88,27 @@ impl Tokenizer for JiebaSearch {
         // offsets back to the original text so that snippets highlight the right characters.
         let (folded, origin) = fold_width(text);
         let base = folded.as_ptr() as usize;
-        let tokens = self
+        let mut spans: Vec<(usize, usize, &str)> = self
             .0
             .tokenize(&folded, TokenizeMode::Search, true)
             .into_iter()
-            .enumerate()
-            .map(|(position, t)| {
+            .map(|t| {
                 let from = t.word.as_ptr() as usize - base;
-                let to = from + t.word.len();
-                Token {
-                    offset_from: origin[from],
-                    offset_to: origin[to],
-                    position,
-                    text: t.word.to_owned(),
-                    position_length: 1,
-                }
+                (from, from + t.word.len(), t.word)
+            })
+            .collect();
+        // Search mode emits a compound after its parts ("信用", "信用证" after "跟单"): order the tokens by
+        // position in the text, which tantivy's snippets rely on.
+        spans.sort_by_key(|&(from, to, _)| (from, to));
+        let tokens = spans
+            .into_iter()
+            .enumerate()
+            .map(|(position, (from, to, word))| Token {
+                offset_from: origin[from],
+                offset_to: origin[to],
+                position,
+                text: word.to_owned(),
+                position_length: 1,
             })
             .collect();
         JiebaStream {
@@ -270,6 +276,20 @@ mod tests {
             !without.contains(&"星等级".to_owned()),
             "the user dictionary makes the difference: {without:?}"
         );
+    }
+
+    #[test]
+    fn tokens_come_in_text_order_so_snippets_can_highlight_them() {
+        let mut zh = chinese(["关键词堆砌"]);
+        let text = "标题中的关键词堆砌都属于违规的滥发信息行为，中华人民共和国";
+        let mut stream = zh.token_stream(text);
+        let mut last = 0;
+        while stream.advance() {
+            let t = stream.token();
+            assert!(t.offset_from >= last, "{t:?} comes before {last}");
+            assert!(t.offset_to <= text.len() && t.offset_from < t.offset_to);
+            last = t.offset_from;
+        }
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub struct SearchRequest {
     pub audience: Audience,
     /// Whether to count facets (costs a pass over every match).
     pub facets: bool,
+    /// Whether to cut highlighted snippets for the hits.
+    pub snippets: bool,
 }
 
 impl SearchRequest {
@@ -87,6 +89,7 @@ impl SearchRequest {
             per_page: 10,
             audience,
             facets: false,
+            snippets: true,
         }
     }
 }
@@ -157,8 +160,12 @@ pub struct SearchIndex {
 
 /// A fingerprint of what the analysers depend on (the user dictionary); a change means a rebuild.
 fn dictionary_fingerprint(taxonomy: &Taxonomy, glossary: &Glossary) -> String {
-    let mut words: Vec<&str> = taxonomy.tags().iter().map(|t| t.name.zh.as_str()).collect();
-    words.extend(glossary.chinese_terms());
+    let mut words: Vec<&str> = taxonomy
+        .tags()
+        .iter()
+        .flat_map(|t| [t.name.zh.as_str(), t.name.en.as_str()])
+        .collect();
+    words.extend(glossary.all_terms());
     crate::storage::sha256_hex(words.join("\n").as_bytes())
 }
 
@@ -294,6 +301,17 @@ impl SearchIndex {
             (Lang::En, f.title_en, f.body_en, f.topic_en),
         ] {
             let t = texts(&item.item, &self.taxonomy, lang);
+            for (entry, n) in self.glossary.concepts_in(&t.title) {
+                for _ in 0..n {
+                    doc.add_text(f.title_concepts, schema::concept_term(entry));
+                    doc.add_text(f.concepts, schema::concept_term(entry));
+                }
+            }
+            for (entry, n) in self.glossary.concepts_in(&t.body) {
+                for _ in 0..n {
+                    doc.add_text(f.concepts, schema::concept_term(entry));
+                }
+            }
             doc.add_text(title, &t.title);
             doc.add_text(body, &t.body);
             doc.add_text(topic, &t.topics);
@@ -383,7 +401,7 @@ impl SearchIndex {
             zh: self.zh.clone(),
             en: self.en.clone(),
         };
-        let text = query::text_query(f, &mut analysers, &self.glossary, &req.q);
+        let plan = query::plan(f, &mut analysers, &self.glossary, &req.q);
         let mut filters = vec![(f.audience, req.audience.code().to_owned())];
         if let Some(s) = req.subject {
             filters.push((f.subject, s.code().to_owned()));
@@ -401,29 +419,30 @@ impl SearchIndex {
             filters.push((f.rules, r.clone()));
         }
         let difficulty = req.difficulty.map(|d| (f.difficulty, u64::from(d)));
-        let mut q = query::filtered(
-            text.as_ref().map(|t| t.query.box_clone()),
-            filters.clone(),
-            difficulty,
-        );
-        let mut total = searcher.search(&*q, &Count)?;
-        if total == 0
-            && let Some(t) = &text
-            && t.clauses.len() > 1
-        {
-            // No item has every word: fall back to items with any of them, best first.
-            q = query::filtered(Some(query::any_of(&t.clauses)), filters, difficulty);
-            total = searcher.search(&*q, &Count)?;
-        }
         let per_page = req.per_page.clamp(1, 100);
         let offset = (req.page.max(1) - 1) * per_page;
-        let top = searcher.search(
-            &*q,
-            &TopDocs::with_limit(per_page)
+        let top_docs = || {
+            TopDocs::with_limit(per_page)
                 .and_offset(offset)
-                .order_by_score(),
-        )?;
-        let hits = self.hits(&searcher, &*q, &top, text.is_some())?;
+                .order_by_score()
+        };
+        let q = query::filtered(
+            plan.as_ref().map(|p| p.query.box_clone()),
+            &filters,
+            difficulty,
+        );
+        // One pass: the ranked page and the count together.
+        let (mut top, mut total) = searcher.search(&*q, &(top_docs(), Count))?;
+        let mut q = q;
+        if total == 0
+            && let Some(p) = &plan
+            && p.clauses.len() > 1
+        {
+            // No item has every word: fall back to items with any of them, best first.
+            q = query::filtered(Some(query::any_of(&p.clauses)), &filters, difficulty);
+            (top, total) = searcher.search(&*q, &(top_docs(), Count))?;
+        }
+        let hits = self.hits(&searcher, &top, plan.as_ref().filter(|_| req.snippets))?;
         let facets = if req.facets {
             Some(self.facets(&searcher, &*q)?)
         } else {
@@ -440,23 +459,31 @@ impl SearchIndex {
     fn hits(
         &self,
         searcher: &tantivy::Searcher,
-        q: &dyn Query,
         top: &[(f32, DocAddress)],
-        snippets: bool,
+        plan: Option<&query::Plan>,
     ) -> Result<Vec<Hit>, SearchError> {
         let f = &self.fields;
-        let generator = |field| -> Result<Option<SnippetGenerator>, SearchError> {
-            if !snippets {
-                return Ok(None);
-            }
-            let mut g = SnippetGenerator::create(searcher, q, field)?;
-            g.set_max_num_chars(160);
-            Ok(Some(g))
+        let generator =
+            |field, analyzer: &TextAnalyzer, words: &[String]| -> Option<SnippetGenerator> {
+                if words.is_empty() {
+                    return None;
+                }
+                let terms: BTreeMap<String, f32> = words.iter().map(|w| (w.clone(), 1.0)).collect();
+                Some(SnippetGenerator::new(terms, analyzer.clone(), field, 160))
+            };
+        let gens = match plan {
+            Some(p) => [
+                (
+                    generator(f.title_zh, &self.zh, &p.highlight_zh),
+                    generator(f.body_zh, &self.zh, &p.highlight_zh),
+                ),
+                (
+                    generator(f.title_en, &self.en, &p.highlight_en),
+                    generator(f.body_en, &self.en, &p.highlight_en),
+                ),
+            ],
+            None => [(None, None), (None, None)],
         };
-        let gens = [
-            (generator(f.title_zh)?, generator(f.body_zh)?),
-            (generator(f.title_en)?, generator(f.body_en)?),
-        ];
         let mut out = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(*address)?;

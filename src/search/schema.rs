@@ -8,7 +8,7 @@ use tantivy::schema::{
 use super::analyzer::{EN, ZH};
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The index's fields.
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +31,11 @@ pub struct Fields {
     pub body_en: Field,
     pub topic_zh: Field,
     pub topic_en: Field,
+    /// Glossary concepts mentioned anywhere in the item, in any spelling (`c17` once per mention), so a
+    /// query for FOB, free on board or 离岸价 is one term.
+    pub concepts: Field,
+    /// Glossary concepts mentioned in the title.
+    pub title_concepts: Field,
 }
 
 fn text(tokenizer: &str, stored: bool) -> TextOptions {
@@ -44,6 +49,20 @@ fn text(tokenizer: &str, stored: bool) -> TextOptions {
     } else {
         options
     }
+}
+
+/// An untokenised field whose repeated values count (term frequency), for concept ids.
+fn counted() -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    )
+}
+
+/// The term a glossary concept is indexed as.
+pub fn concept_term(entry: usize) -> String {
+    format!("c{entry}")
 }
 
 /// Builds the schema.
@@ -66,6 +85,8 @@ pub fn build() -> (Schema, Fields) {
         body_en: b.add_text_field("body_en", text(EN, true)),
         topic_zh: b.add_text_field("topic_zh", text(ZH, false)),
         topic_en: b.add_text_field("topic_en", text(EN, false)),
+        concepts: b.add_text_field("concepts", counted()),
+        title_concepts: b.add_text_field("title_concepts", counted()),
     };
     (b.build(), fields)
 }
