@@ -30,9 +30,9 @@ pub fn chinese<'a>(words: impl IntoIterator<Item = &'a str>) -> TextAnalyzer {
     }
     TextAnalyzer::builder(JiebaSearch(Arc::new(jieba)))
         .filter(RemoveLongFilter::limit(40))
-        .filter(Nfkc)
+        .filter(NFKC)
         .filter(LowerCaser)
-        .filter(WordsOnly)
+        .filter(WORDS_ONLY)
         .filter(english_stop_words())
         .build()
 }
@@ -41,7 +41,7 @@ pub fn chinese<'a>(words: impl IntoIterator<Item = &'a str>) -> TextAnalyzer {
 pub fn english() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
-        .filter(Nfkc)
+        .filter(NFKC)
         .filter(LowerCaser)
         .filter(english_stop_words())
         .filter(Stemmer::new(Language::English))
@@ -166,83 +166,48 @@ impl TokenStream for JiebaStream {
     }
 }
 
+/// A token filter from a function that may rewrite a token and says whether to keep it.
+#[derive(Clone, Copy)]
+pub struct FnFilter(fn(&mut Token) -> bool);
+
 /// Folds each token with Unicode NFKC, so full-width letters and digits ("ＦＯＢ", "１３％") match their
 /// ASCII forms. The text itself is indexed and stored as written, so snippets show it unchanged.
-#[derive(Clone)]
-pub struct Nfkc;
-
-impl TokenFilter for Nfkc {
-    type Tokenizer<T: Tokenizer> = NfkcTokenizer<T>;
-
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> NfkcTokenizer<T> {
-        NfkcTokenizer(tokenizer)
+pub const NFKC: FnFilter = FnFilter(|token| {
+    if !token.text.is_ascii() {
+        token.text = token.text.nfkc().collect();
     }
-}
-
-#[derive(Clone)]
-pub struct NfkcTokenizer<T>(T);
-
-impl<T: Tokenizer> Tokenizer for NfkcTokenizer<T> {
-    type TokenStream<'a> = NfkcStream<T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        NfkcStream(self.0.token_stream(text))
-    }
-}
-
-pub struct NfkcStream<S>(S);
-
-impl<S: TokenStream> TokenStream for NfkcStream<S> {
-    fn advance(&mut self) -> bool {
-        if !self.0.advance() {
-            return false;
-        }
-        let token = self.0.token_mut();
-        if !token.text.is_ascii() {
-            token.text = token.text.nfkc().collect();
-        }
-        true
-    }
-
-    fn token(&self) -> &Token {
-        self.0.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.0.token_mut()
-    }
-}
+    true
+});
 
 /// Drops tokens without a letter or digit in any script (spaces and punctuation, which jieba emits as
 /// tokens). tantivy's `AlphaNumOnlyFilter` would drop every Chinese token: it is ASCII-only.
-#[derive(Clone)]
-pub struct WordsOnly;
+pub const WORDS_ONLY: FnFilter = FnFilter(|token| token.text.chars().any(char::is_alphanumeric));
 
-impl TokenFilter for WordsOnly {
-    type Tokenizer<T: Tokenizer> = WordsOnlyTokenizer<T>;
+impl TokenFilter for FnFilter {
+    type Tokenizer<T: Tokenizer> = FnFilterTokenizer<T>;
 
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> WordsOnlyTokenizer<T> {
-        WordsOnlyTokenizer(tokenizer)
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> FnFilterTokenizer<T> {
+        FnFilterTokenizer(tokenizer, self.0)
     }
 }
 
 #[derive(Clone)]
-pub struct WordsOnlyTokenizer<T>(T);
+pub struct FnFilterTokenizer<T>(T, fn(&mut Token) -> bool);
 
-impl<T: Tokenizer> Tokenizer for WordsOnlyTokenizer<T> {
-    type TokenStream<'a> = WordsOnlyStream<T::TokenStream<'a>>;
+impl<T: Tokenizer> Tokenizer for FnFilterTokenizer<T> {
+    type TokenStream<'a> = FnFilterStream<T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        WordsOnlyStream(self.0.token_stream(text))
+        FnFilterStream(self.0.token_stream(text), self.1)
     }
 }
 
-pub struct WordsOnlyStream<S>(S);
+pub struct FnFilterStream<S>(S, fn(&mut Token) -> bool);
 
-impl<S: TokenStream> TokenStream for WordsOnlyStream<S> {
+impl<S: TokenStream> TokenStream for FnFilterStream<S> {
     fn advance(&mut self) -> bool {
         while self.0.advance() {
-            if self.0.token().text.chars().any(char::is_alphanumeric) {
+            if (self.1)(self.0.token_mut()) {
                 return true;
             }
         }

@@ -75,6 +75,22 @@ fn check_fails_on_an_item_file_duplicated_under_a_new_name_naming_both_files() {
 }
 
 #[test]
+fn check_passes_on_the_shipped_bank_and_fails_when_a_file_is_duplicated() {
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank");
+    let (code, text) = tiku(&["check", path(&shipped)]);
+    assert_eq!(code, 0, "{text}");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bank = dir.path().join("question-bank");
+    copy_dir(&shipped, &bank);
+    std::fs::copy(bank.join("items/A/T5.3.toml"), bank.join("items/A/T5.3 (copy).toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (code, text) = tiku(&["check", path(&bank)]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("items/A/T5.3 (copy).toml:"), "{text}");
+    assert!(text.contains("also defined at items/A/T5.3.toml:"), "{text}");
+}
+
+#[test]
 fn check_reports_every_problem_with_its_line() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let bank = dir.path().join("bank");
