@@ -82,12 +82,18 @@ fn check_passes_on_the_shipped_bank_and_fails_when_a_file_is_duplicated() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let bank = dir.path().join("question-bank");
     copy_dir(&shipped, &bank);
-    std::fs::copy(bank.join("items/A/T5.3.toml"), bank.join("items/A/T5.3 (copy).toml"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(
+        bank.join("items/A/T5.3.toml"),
+        bank.join("items/A/T5.3 (copy).toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let (code, text) = tiku(&["check", path(&bank)]);
     assert_ne!(code, 0, "{text}");
     assert!(text.contains("items/A/T5.3 (copy).toml:"), "{text}");
-    assert!(text.contains("also defined at items/A/T5.3.toml:"), "{text}");
+    assert!(
+        text.contains("also defined at items/A/T5.3.toml:"),
+        "{text}"
+    );
 }
 
 #[test]
