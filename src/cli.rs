@@ -34,6 +34,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Rebuild the search index from the database (it is derived data).
     Reindex {
         #[command(flatten)]
@@ -48,6 +51,42 @@ pub enum Command {
         /// Check and report what would change without changing anything.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        data: DataSettings,
+    },
+}
+
+/// Staff roles that can be created from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StaffRole {
+    Admin,
+    Teacher,
+    #[value(name = "school_admin", alias = "school-admin")]
+    SchoolAdmin,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account.
+    Add {
+        #[arg(long, value_enum)]
+        role: StaffRole,
+        /// The login name.
+        #[arg(long)]
+        login: String,
+        /// The password (prefer --password-stdin: command lines are visible to other users).
+        #[arg(
+            long,
+            conflicts_with = "password_stdin",
+            required_unless_present = "password_stdin"
+        )]
+        password: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// The display name (defaults to the login).
+        #[arg(long)]
+        name: Option<String>,
         #[command(flatten)]
         data: DataSettings,
     },

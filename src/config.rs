@@ -54,4 +54,7 @@ pub struct ServeSettings {
     /// Log format.
     #[arg(long, env = "TIKU_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// Mark cookies Secure (set when users reach the server over HTTPS, e.g. behind a TLS proxy).
+    #[arg(long, env = "TIKU_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }

@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use tiku::bank;
-use tiku::cli::{Cli, Command, ImportFormat};
+use tiku::cli::{Cli, Command, ImportFormat, StaffRole, UserCommand};
 use tiku::config::{DataSettings, LogFormat, ServeSettings};
 use tiku::domain::glossary::Glossary;
+use tiku::domain::user::Role;
 use tiku::search::SearchIndex;
 use tiku::startup::{Application, init_tracing};
 use tiku::storage::{Db, items};
@@ -26,6 +27,14 @@ fn main() -> anyhow::Result<ExitCode> {
             data,
         } => import_bank(&path, dry_run, &data),
         Command::Reindex { data } => reindex(&data),
+        Command::User(UserCommand::Add {
+            role,
+            login,
+            password,
+            password_stdin,
+            name,
+            data,
+        }) => add_user(role, &login, password, password_stdin, name, &data),
     }
 }
 
@@ -76,6 +85,53 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `tiku user add`: creates a staff account with an argon2 password hash.
+fn add_user(
+    role: StaffRole,
+    login: &str,
+    password: Option<String>,
+    password_stdin: bool,
+    name: Option<String>,
+    data: &DataSettings,
+) -> anyhow::Result<ExitCode> {
+    let password = match (password, password_stdin) {
+        (Some(p), _) => p,
+        (None, _) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\n', '\r']).to_owned()
+        }
+    };
+    if let Err(e) = tiku::auth::check_password_strength(&password) {
+        anyhow::bail!("{e}");
+    }
+    let login = login.trim();
+    if login.is_empty() || login.contains(char::is_whitespace) || login.contains('@') {
+        anyhow::bail!("a login name has no spaces and no @ (e-mail addresses are for candidates)");
+    }
+    let role = match role {
+        StaffRole::Admin => Role::Admin,
+        StaffRole::Teacher => Role::Teacher,
+        StaffRole::SchoolAdmin => Role::SchoolAdmin,
+    };
+    let hash = tiku::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+    let db = Db::connect(&data.database_url()).context("opening the database")?;
+    let mut conn = db.conn()?;
+    let user = tiku::storage::users::create(
+        &mut conn,
+        &tiku::storage::users::NewUser {
+            role,
+            login: Some(login),
+            email: None,
+            phone: None,
+            name: name.as_deref().unwrap_or(login),
+            password_hash: &hash,
+        },
+    )?;
+    println!("created {} {} ({})", user.role.code(), login, user.id);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `tiku reindex`: throws the index away and builds it again from the database.

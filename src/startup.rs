@@ -46,6 +46,7 @@ impl Application {
             templates: templates::registry(strings.clone()).map_err(anyhow::Error::msg)?,
             strings,
             search: search.clone(),
+            secure_cookies: settings.secure_cookies,
         });
         follow_changes(db, search);
 

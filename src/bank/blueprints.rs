@@ -66,7 +66,7 @@ pub fn parse(
     out: &mut Vec<Diagnostic>,
     tax: &Taxonomy,
 ) -> Option<ParsedBlueprint> {
-    let mut rep = Reporter { file, out };
+    let mut rep = Reporter::new(file, out);
     let raw: RawBlueprint = super::format::parse_whole(&mut rep)?;
     let id = raw.id.get_ref().trim().to_owned();
     let line = file.line_of(raw.id.span().start);

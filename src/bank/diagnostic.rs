@@ -67,6 +67,19 @@ impl SourceFile {
 pub struct Reporter<'a> {
     pub file: &'a SourceFile,
     pub out: &'a mut Vec<Diagnostic>,
+    /// How a missing translation is reported: an error, except while checking a draft, which may be
+    /// saved incomplete (it must be complete before review).
+    pub missing_translation: Severity,
+}
+
+impl<'a> Reporter<'a> {
+    pub fn new(file: &'a SourceFile, out: &'a mut Vec<Diagnostic>) -> Reporter<'a> {
+        Reporter {
+            file,
+            out,
+            missing_translation: Severity::Error,
+        }
+    }
 }
 
 impl Reporter<'_> {

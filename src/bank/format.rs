@@ -243,13 +243,7 @@ mod tests {
     fn parse(text: &str) -> Parsed {
         let file = SourceFile::new(Path::new("/"), Path::new("/t.toml"), text.to_owned());
         let mut out = Vec::new();
-        let entries = parse_array::<RawEntry>(
-            &mut Reporter {
-                file: &file,
-                out: &mut out,
-            },
-            "item",
-        );
+        let entries = parse_array::<RawEntry>(&mut Reporter::new(&file, &mut out), "item");
         (entries, out, file)
     }
 

@@ -68,13 +68,34 @@ pub fn check_item(
         }),
         None => Some(Status::Draft),
     };
-    // Published items are held to the full standard; drafts may still lack rules and sources.
+    // Published items are held to the full standard; drafts may still lack rules and sources, and one
+    // of the two languages.
     let strict = if status == Some(Status::Published) {
         Severity::Error
     } else {
         Severity::Warning
     };
+    let saved_severity = rep.missing_translation;
+    if status == Some(Status::Draft) {
+        rep.missing_translation = Severity::Warning;
+    }
+    let checked = check_item_body(rep, ctx, span, raw, id, label, status, strict, line);
+    rep.missing_translation = saved_severity;
+    checked
+}
 
+#[allow(clippy::too_many_arguments)]
+fn check_item_body(
+    rep: &mut Reporter<'_>,
+    ctx: &Context<'_>,
+    span: Range<usize>,
+    raw: &RawEntry,
+    id: Option<ItemId>,
+    label: String,
+    status: Option<Status>,
+    strict: Severity,
+    line: usize,
+) -> Option<Checked> {
     let subject = match &raw.subject {
         Some(s) => Subject::parse(s.get_ref()).or_else(|| {
             rep.error(

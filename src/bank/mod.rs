@@ -7,6 +7,7 @@ pub mod blueprints;
 pub mod diagnostic;
 pub mod format;
 pub mod items;
+pub mod write;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -138,6 +139,53 @@ impl Bank {
     }
 }
 
+/// Items read from one text in the bank's format, with every problem found.
+pub struct ReadItems {
+    pub items: Vec<BankItem>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ReadItems {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Reads items from `text` (one or more `[[item]]`) against the vocabulary of `bank` (taxonomy and rule
+/// versions), as `tiku check` reads a file; `name` is the file name diagnostics use.
+pub fn read_items_named(text: &str, name: &str, bank: &Bank) -> ReadItems {
+    let file = SourceFile::new(Path::new(""), Path::new(name), text.to_owned());
+    let mut out = Vec::new();
+    let ctx = items::Context {
+        taxonomy: Some(&bank.taxonomy),
+        rules: Some(&bank.rules),
+    };
+    let mut found = Vec::new();
+    let mut rep = Reporter::new(&file, &mut out);
+    for (span, raw) in format::parse_array::<RawEntry>(&mut rep, "item") {
+        if let Some(c) = items::check_item(&mut rep, &ctx, span, &raw) {
+            found.push(BankItem {
+                item: c.item,
+                status: c.status,
+                file: file.name.clone(),
+                line: c.line,
+            });
+        }
+    }
+    check_duplicate_ids(&found, &mut out);
+    ReadItems {
+        items: found,
+        diagnostics: out,
+    }
+}
+
+/// [`read_items_named`] for a text without a file name.
+pub fn read_items_text(text: &str, bank: &Bank) -> ReadItems {
+    read_items_named(text, "items.toml", bank)
+}
+
 /// Reads and checks the whole bank under `dir`.
 pub fn load(dir: &Path) -> Loaded {
     let mut out: Vec<Diagnostic> = Vec::new();
@@ -161,10 +209,7 @@ pub fn load(dir: &Path) -> Loaded {
         bank.rules = read_rules(&file, &mut out);
     }
     if let Some(file) = read(dir, &dir.join("exam.toml"), &mut out) {
-        let mut rep = Reporter {
-            file: &file,
-            out: &mut out,
-        };
+        let mut rep = Reporter::new(&file, &mut out);
         if let Some(exam) = format::parse_whole::<ExamRules>(&mut rep) {
             bank.exam = exam;
         }
@@ -192,10 +237,7 @@ pub fn load(dir: &Path) -> Loaded {
         let Some(file) = read(dir, &path, &mut out) else {
             continue;
         };
-        let mut rep = Reporter {
-            file: &file,
-            out: &mut out,
-        };
+        let mut rep = Reporter::new(&file, &mut out);
         for (span, raw) in format::parse_array::<RawEntry>(&mut rep, "item") {
             if let Some(c) = items::check_item(&mut rep, &ctx, span, &raw) {
                 bank.items.push(BankItem {
@@ -286,7 +328,7 @@ fn toml_files(root: &Path, out: &mut Vec<Diagnostic>, dir: &Path) -> Vec<PathBuf
 }
 
 fn read_taxonomy(file: &SourceFile, out: &mut Vec<Diagnostic>) -> Taxonomy {
-    let mut rep = Reporter { file, out };
+    let mut rep = Reporter::new(file, out);
     let mut tags: Vec<Tag> = Vec::new();
     for (span, raw) in format::parse_array::<RawTag>(&mut rep, "tag") {
         let code = match TagCode::parse(raw.code.get_ref()) {
@@ -322,7 +364,7 @@ fn read_glossary(
     out: &mut Vec<Diagnostic>,
     tax: &Taxonomy,
 ) -> Vec<GlossaryEntry> {
-    let mut rep = Reporter { file, out };
+    let mut rep = Reporter::new(file, out);
     let mut entries: Vec<GlossaryEntry> = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (span, raw) in format::parse_array::<RawTerm>(&mut rep, "term") {
@@ -379,7 +421,7 @@ fn read_glossary(
 }
 
 fn read_rules(file: &SourceFile, out: &mut Vec<Diagnostic>) -> RuleRegistry {
-    let mut rep = Reporter { file, out };
+    let mut rep = Reporter::new(file, out);
     let mut registry = RuleRegistry::default();
     let raws = format::parse_array::<RawRule>(&mut rep, "rule");
     for (span, raw) in &raws {

@@ -15,6 +15,7 @@ pub mod similarity;
 pub mod summary;
 pub mod taxonomy;
 pub mod template;
+pub mod user;
 
 pub use answer::{Answer, AnswerError};
 pub use bilingual::{Bilingual, Lang, Text};

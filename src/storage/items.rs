@@ -619,3 +619,203 @@ pub fn all_for_index(conn: &mut AnyConnection) -> Result<Vec<IndexedItem>, Stora
         })
         .collect())
 }
+
+/// One version in an item's history.
+#[derive(Clone, Debug, Serialize)]
+pub struct VersionInfo {
+    pub version: u32,
+    pub status: Status,
+    pub created_at: PrimitiveDateTime,
+    pub created_by: String,
+}
+
+/// Every version of an item, newest first.
+pub fn versions(conn: &mut AnyConnection, id: &str) -> Result<Vec<VersionInfo>, StorageError> {
+    let rows: Vec<(i32, String, PrimitiveDateTime, String)> = v::table
+        .filter(v::item_id.eq(id))
+        .order(v::version.desc())
+        .select((v::version, v::status, v::created_at, v::created_by))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(version, status, created_at, created_by)| {
+            Ok(VersionInfo {
+                version: version as u32,
+                status: parse_status(&status)?,
+                created_at,
+                created_by,
+            })
+        })
+        .collect()
+}
+
+/// One entry of the audit log.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditEntry {
+    pub at: PrimitiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// What happened to an item, newest first.
+pub fn audit_trail(conn: &mut AnyConnection, id: &str) -> Result<Vec<AuditEntry>, StorageError> {
+    let rows: Vec<(PrimitiveDateTime, String, String, String)> = audit_log::table
+        .filter(audit_log::object_type.eq("item"))
+        .filter(audit_log::object_id.eq(id))
+        .order(audit_log::id.desc())
+        .select((
+            audit_log::at,
+            audit_log::actor,
+            audit_log::action,
+            audit_log::detail,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, actor, action, detail)| AuditEntry {
+            at,
+            actor,
+            action,
+            detail,
+        })
+        .collect())
+}
+
+/// A review-workflow step on an item's latest version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transition {
+    /// draft → in_review
+    Submit,
+    /// in_review → published (by someone other than the version's author, or an admin)
+    Approve,
+    /// in_review → draft
+    Return,
+    /// published → retired
+    Retire,
+    /// retired → draft
+    Reopen,
+}
+
+impl Transition {
+    pub fn parse(raw: &str) -> Option<Transition> {
+        match raw {
+            "submit" => Some(Transition::Submit),
+            "approve" => Some(Transition::Approve),
+            "return" => Some(Transition::Return),
+            "retire" => Some(Transition::Retire),
+            "reopen" => Some(Transition::Reopen),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Transition::Submit => "submit",
+            Transition::Approve => "approve",
+            Transition::Return => "return",
+            Transition::Retire => "retire",
+            Transition::Reopen => "reopen",
+        }
+    }
+
+    /// The status the latest version must have, and the one it gets.
+    pub fn statuses(self) -> (Status, Status) {
+        match self {
+            Transition::Submit => (Status::Draft, Status::InReview),
+            Transition::Approve => (Status::InReview, Status::Published),
+            Transition::Return => (Status::InReview, Status::Draft),
+            Transition::Retire => (Status::Published, Status::Retired),
+            Transition::Reopen => (Status::Retired, Status::Draft),
+        }
+    }
+}
+
+/// Why a workflow step was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    #[error("no such item")]
+    NotFound,
+    #[error("the latest version is {actual}, but this step needs {expected}")]
+    WrongStatus {
+        expected: &'static str,
+        actual: &'static str,
+    },
+    #[error("you wrote this version: another teacher (or an admin) must approve it")]
+    OwnItem,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<diesel::result::Error> for TransitionError {
+    fn from(e: diesel::result::Error) -> Self {
+        TransitionError::Storage(e.into())
+    }
+}
+
+/// Applies `step` to the latest version of `id` on behalf of `actor` (an account id), recording it in the
+/// audit log with `comment`. `actor_is_admin` lets an admin approve their own version.
+pub fn transition(
+    conn: &mut AnyConnection,
+    id: &str,
+    step: Transition,
+    actor: &str,
+    actor_is_admin: bool,
+    comment: &str,
+) -> Result<Status, TransitionError> {
+    write_tx(conn, |conn| {
+        let latest = get(conn, id, None)?.ok_or(TransitionError::NotFound)?;
+        let (from, to) = step.statuses();
+        if latest.status != from {
+            return Err(TransitionError::WrongStatus {
+                expected: from.code(),
+                actual: latest.status.code(),
+            });
+        }
+        if step == Transition::Approve && latest.created_by == actor && !actor_is_admin {
+            return Err(TransitionError::OwnItem);
+        }
+        let version = latest.version as i32;
+        diesel::update(
+            v::table
+                .filter(v::item_id.eq(id))
+                .filter(v::version.eq(version)),
+        )
+        .set(v::status.eq(to.code()))
+        .execute(conn)?;
+        let published = match to {
+            Status::Published => Some(version),
+            Status::Retired => None,
+            _ => latest.published_version.map(|p| p as i32),
+        };
+        diesel::update(i::table.filter(i::id.eq(id)))
+            .set((i::published_version.eq(published), i::updated_at.eq(now())))
+            .execute(conn)?;
+        let detail = if comment.trim().is_empty() {
+            format!("version {version}: {} → {}", from.code(), to.code())
+        } else {
+            format!(
+                "version {version}: {} → {} — {}",
+                from.code(),
+                to.code(),
+                comment.trim()
+            )
+        };
+        audit(conn, actor, step.code(), id, &detail)?;
+        Ok(to)
+    })
+}
+
+/// The next free id for items whose primary tag is `tag`: `{tag}-{n:04}` after the highest in use.
+pub fn next_id(conn: &mut AnyConnection, tag: &str) -> Result<String, StorageError> {
+    let prefix = format!("{tag}-");
+    let ids: Vec<String> = i::table
+        .filter(i::id.like(format!("{prefix}%")))
+        .select(i::id)
+        .load(conn)?;
+    let max = ids
+        .iter()
+        .filter_map(|id| id.strip_prefix(&prefix)?.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0);
+    Ok(format!("{prefix}{:04}", max + 1))
+}

@@ -7,6 +7,7 @@ pub mod conn;
 pub mod documents;
 pub mod items;
 pub mod schema;
+pub mod users;
 
 use std::path::Path;
 
@@ -31,6 +32,9 @@ pub enum StorageError {
     Migration(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A unique value is already taken (e.g. a login name).
+    #[error("{0}")]
+    Conflict(String),
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {
         path: String,

@@ -61,11 +61,83 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        role -> Text,
+        login -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        name -> Text,
+        password_hash -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        throttle_key -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> BigInt,
+        user_id -> Text,
+        item_id -> Text,
+        version -> Integer,
+        question_id -> Text,
+        variant -> BigInt,
+        answer -> Text,
+        awarded -> Integer,
+        max_points -> Integer,
+        state -> Text,
+        seconds -> Nullable<Integer>,
+        context -> Text,
+        attempt_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    item_reports (id) {
+        id -> BigInt,
+        item_id -> Text,
+        version -> Integer,
+        reporter_id -> Text,
+        message -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+        resolution -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(item_versions -> items (item_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     items,
     item_versions,
     bank_documents,
     audit_log,
-    item_changes
+    item_changes,
+    users,
+    sessions,
+    login_failures,
+    responses,
+    item_reports
 );

@@ -18,6 +18,20 @@ pub enum ApiError {
     },
     #[error("not found")]
     NotFound,
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// Input understood but refused as a whole (an import with errors); the body carries the details.
+    #[error("{message}")]
+    Unprocessable {
+        message: String,
+        details: serde_json::Value,
+    },
+    #[error("too many failed attempts; try again in {retry_after} seconds")]
+    TooManyAttempts { retry_after: u64 },
     #[error("the service is not ready: {0}")]
     Unavailable(String),
     /// Anything else: 500 with an opaque message; the cause goes to the log.
@@ -38,6 +52,11 @@ impl ApiError {
         match self {
             ApiError::Invalid { code, .. } => code,
             ApiError::NotFound => "not_found",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::Unprocessable { .. } => "unprocessable",
+            ApiError::TooManyAttempts { .. } => "too_many_attempts",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -46,7 +65,10 @@ impl ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
-        ApiError::Internal(e.to_string())
+        match e {
+            StorageError::Conflict(m) => ApiError::Conflict(m),
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 
@@ -76,6 +98,11 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -97,7 +124,22 @@ impl ResponseError for ApiError {
             ApiError::Invalid { field, .. } => field.clone(),
             _ => None,
         };
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut resp = HttpResponse::build(self.status_code());
+        if let ApiError::TooManyAttempts { retry_after } = self {
+            resp.insert_header(("Retry-After", retry_after.to_string()));
+        }
+        if let ApiError::Unprocessable { details, .. } = self {
+            // The details (e.g. every import error with its line) sit beside the error object.
+            let mut body = details.clone();
+            if let Some(map) = body.as_object_mut() {
+                map.insert(
+                    "error".into(),
+                    serde_json::json!({"code": self.code(), "message": message}),
+                );
+            }
+            return resp.json(body);
+        }
+        resp.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code().to_owned(),
                 message,

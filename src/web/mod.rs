@@ -3,13 +3,17 @@
 //! Only this module knows HTTP and templates. Handlers call storage on blocking threads and hand typed
 //! view models to templates.
 
+pub mod auth;
 pub mod bank;
 pub mod error;
 pub mod health;
 pub mod i18n;
+pub mod items;
 pub mod markdown;
 pub mod pages;
+pub mod present;
 pub mod search;
+pub mod teach;
 pub mod templates;
 
 use actix_web::{HttpResponse, web as aw};
@@ -26,6 +30,8 @@ pub struct AppState {
     pub templates: Handlebars<'static>,
     pub strings: std::sync::Arc<i18n::Strings>,
     pub search: std::sync::Arc<crate::search::SearchIndex>,
+    /// Whether cookies get the Secure flag (the server is reached over HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -50,6 +56,10 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(health::get_healthz)
         .service(bank::get_bank_summary)
         .service(search::get_search)
+        .service(auth::post_login)
+        .service(auth::post_logout)
+        .service(auth::get_me)
+        .service(items::get_item)
         .route("/search", aw::get().to(search::get_search_page))
         .route("/", aw::get().to(pages::get_home))
         .route("/static/{file}", aw::get().to(pages::get_static));

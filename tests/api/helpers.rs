@@ -87,6 +87,7 @@ async fn spawn_app_with(db: Db, database_url: Option<String>, bank: Option<&Path
         no_bank_import: bank.is_none(),
         workers: Some(1),
         log_format: LogFormat::Text,
+        secure_cookies: false,
     };
     let app = Application::build(settings)
         .await
@@ -157,4 +158,125 @@ pub fn databases() -> (TempDir, Vec<(Db, tiku::storage::Db)>) {
         }),
     }
     (dir, out)
+}
+
+/// A response as the tests see it.
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    pub headers: actix_web::http::header::HeaderMap,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The `name=value` of a Set-Cookie header for `name`, with its attributes.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    }
+}
+
+/// How a test request authenticates.
+#[derive(Clone, Debug, Default)]
+pub struct As {
+    pub bearer: Option<String>,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+}
+
+impl TestApp {
+    /// Creates an account directly in the database.
+    pub fn add_user(&self, role: tiku::domain::user::Role, login: &str, password: &str) -> String {
+        let db = tiku::storage::Db::connect(&self.database_url).unwrap_or_else(|e| panic!("{e}"));
+        let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
+        let hash = tiku::auth::hash_password(password).unwrap_or_else(|e| panic!("{e}"));
+        let (email, staff_login) = if role == tiku::domain::user::Role::Candidate {
+            (Some(login), None)
+        } else {
+            (None, Some(login))
+        };
+        tiku::storage::users::create(
+            &mut c,
+            &tiku::storage::users::NewUser {
+                role,
+                login: staff_login,
+                email,
+                phone: None,
+                name: login,
+                password_hash: &hash,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+        .id
+    }
+
+    /// Logs in through the API; returns the bearer token.
+    pub async fn login(&self, login: &str, password: &str) -> String {
+        let r = self
+            .send(
+                "POST",
+                "/api/v1/auth/login",
+                Some(serde_json::json!({"login": login, "password": password})),
+                &As::default(),
+            )
+            .await;
+        assert_eq!(r.status, 200, "login as {login}: {}", r.body);
+        r.json()["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token"))
+            .to_owned()
+    }
+
+    /// Sends a request with an optional JSON body.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+        who: &As,
+    ) -> Reply {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(t) = &who.bearer {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        if let Some(c) = &who.cookie {
+            req = req.insert_header(("Cookie", c.clone()));
+        }
+        if let Some(c) = &who.csrf {
+            req = req.insert_header(("X-CSRF-Token", c.clone()));
+        }
+        let resp = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        };
+        let mut resp = resp.unwrap_or_else(|e| panic!("{path}: {e}"));
+        let bytes = resp
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        Reply {
+            status: resp.status().as_u16(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            headers: resp.headers().clone(),
+        }
+    }
+}
+
+/// Bearer authentication.
+pub fn bearer(token: &str) -> As {
+    As {
+        bearer: Some(token.to_owned()),
+        ..As::default()
+    }
 }

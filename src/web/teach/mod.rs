@@ -1,0 +1,3 @@
+//! The teachers' area: listing, writing, reviewing, importing and exporting items.
+
+pub mod form;
