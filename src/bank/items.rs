@@ -526,11 +526,9 @@ fn both(
         en.unwrap_or_default().to_owned(),
     );
     let missing = t.missing();
+    let trimmed = Bilingual::new(t.zh.trim().to_owned(), t.en.trim().to_owned());
     if missing.is_empty() {
-        return Some(Bilingual::new(
-            t.zh.trim().to_owned(),
-            t.en.trim().to_owned(),
-        ));
+        return Some(trimmed);
     }
     let which: Vec<&str> = missing
         .iter()
@@ -539,14 +537,17 @@ fn both(
             crate::domain::Lang::En => "English (en)",
         })
         .collect();
-    rep.error(
-        span,
+    let severity = rep.missing_translation;
+    rep.at(
+        severity,
+        Some(span),
         format!(
             "{label}: missing translation: {field} has no {}",
             which.join(" and no ")
         ),
     );
-    None
+    // A draft may be saved with a language still to write; anything else must be complete.
+    (severity == Severity::Warning && missing.len() == 1).then_some(trimmed)
 }
 
 fn required_text(

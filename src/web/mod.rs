@@ -9,6 +9,7 @@ pub mod error;
 pub mod health;
 pub mod i18n;
 pub mod items;
+pub mod login;
 pub mod markdown;
 pub mod pages;
 pub mod present;
@@ -60,8 +61,30 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(auth::post_logout)
         .service(auth::get_me)
         .service(items::get_item)
+        .service(teach::post_preview)
+        .route("/teach", aw::get().to(teach::get_teach))
+        .route("/teach/items/new", aw::get().to(teach::get_new_item))
+        .route("/teach/items/new", aw::post().to(teach::post_new_item))
+        .route("/teach/items/{id}", aw::get().to(teach::get_item_page))
+        .route("/teach/items/{id}/edit", aw::get().to(teach::get_edit_item))
+        .route(
+            "/teach/items/{id}/edit",
+            aw::post().to(teach::post_edit_item),
+        )
+        .route(
+            "/teach/items/{id}/workflow",
+            aw::post().to(teach::post_workflow),
+        )
+        .route(
+            "/teach/items/{id}/versions/{v}",
+            aw::get().to(teach::get_version_page),
+        )
+        .route("/teach/items/{id}/diff", aw::get().to(teach::get_diff))
         .route("/search", aw::get().to(search::get_search_page))
         .route("/", aw::get().to(pages::get_home))
+        .route("/login", aw::get().to(login::get_login))
+        .route("/login", aw::post().to(login::post_login))
+        .route("/logout", aw::post().to(login::post_logout))
         .route("/static/{file}", aw::get().to(pages::get_static));
 }
 

@@ -5,11 +5,36 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
+use super::auth::{Auth, MaybeAuth};
 use super::i18n::{lang_cookie, query_lang, request_lang, switch_url};
 use super::{ApiError, AppState};
 use crate::domain::taxonomy::TagCode;
+use crate::domain::user::Role;
 use crate::domain::{BankSummary, Kind, Subject};
 use crate::storage::{documents, items};
+
+/// The logged-in person, as the layout shows them.
+#[derive(Serialize)]
+pub struct Viewer {
+    pub name: String,
+    pub role: &'static str,
+    pub staff: bool,
+    pub admin: bool,
+    /// For forms and scripts on the page.
+    pub csrf: String,
+}
+
+impl Viewer {
+    pub fn of(auth: &Auth) -> Viewer {
+        Viewer {
+            name: auth.user.name.clone(),
+            role: auth.user.role.code(),
+            staff: auth.is_staff(),
+            admin: auth.user.role == Role::Admin,
+            csrf: auth.csrf.clone(),
+        }
+    }
+}
 
 /// What every page's layout needs, with the page's own model flattened beside it.
 #[derive(Serialize)]
@@ -18,6 +43,7 @@ struct Page<'a, T: Serialize> {
     other_lang: &'static str,
     switch_url: String,
     title: &'a str,
+    viewer: Option<Viewer>,
     #[serde(flatten)]
     body: T,
 }
@@ -26,6 +52,7 @@ struct Page<'a, T: Serialize> {
 pub fn render<T: Serialize>(
     state: &AppState,
     req: &HttpRequest,
+    viewer: Option<&Auth>,
     status: StatusCode,
     template: &str,
     title: &str,
@@ -37,6 +64,7 @@ pub fn render<T: Serialize>(
         other_lang: lang.other().code(),
         switch_url: switch_url(req, lang.other()),
         title,
+        viewer: viewer.map(Viewer::of),
         body,
     };
     match state.templates.render(template, &page) {
@@ -75,6 +103,7 @@ pub fn error_page(state: &AppState, req: &HttpRequest, status: StatusCode) -> Ht
         other_lang: lang.other().code(),
         switch_url: switch_url(req, lang.other()),
         title: &heading,
+        viewer: None,
         body: Message {
             heading: heading.clone(),
             text: body.clone(),
@@ -98,6 +127,7 @@ pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
 }
 
 const APP_CSS: &str = include_str!("../../templates/static/app.css");
+const EDITOR_JS: &str = include_str!("../../templates/static/editor.js");
 
 /// `GET /static/{file}`: the embedded stylesheet (and later scripts).
 pub async fn get_static(
@@ -107,6 +137,7 @@ pub async fn get_static(
 ) -> HttpResponse {
     let (body, mime) = match file.as_str() {
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
+        "editor.js" => (EDITOR_JS, "text/javascript; charset=utf-8"),
         _ => return error_page(&state, &req, StatusCode::NOT_FOUND),
     };
     HttpResponse::Ok()
@@ -158,7 +189,11 @@ struct Home {
 
 /// `GET /`: the bank in the reader's language — counts by subject, kind and knowledge point — and the
 /// mock-paper formats.
-pub async fn get_home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+pub async fn get_home(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: MaybeAuth,
+) -> HttpResponse {
     let lang = request_lang(&req);
     let loaded = state
         .with_db(|c| {
@@ -253,6 +288,7 @@ pub async fn get_home(state: web::Data<AppState>, req: HttpRequest) -> HttpRespo
     render(
         &state,
         &req,
+        auth.0.as_ref(),
         StatusCode::OK,
         "home",
         &title,

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 
+use super::auth::MaybeAuth;
 use super::i18n::request_lang;
 use super::pages::{error_page, render};
 use super::{ApiError, AppState};
@@ -108,6 +109,15 @@ impl SearchParams {
     }
 }
 
+/// Staff search every item's latest version; everyone else the published versions.
+fn audience_of(auth: &MaybeAuth) -> Audience {
+    if auth.0.as_ref().is_some_and(|a| a.is_staff()) {
+        Audience::Staff
+    } else {
+        Audience::Public
+    }
+}
+
 async fn run(state: &AppState, req: SearchRequest) -> Result<SearchResults, ApiError> {
     let index = state.search.clone();
     web::block(move || index.search(&req))
@@ -115,8 +125,8 @@ async fn run(state: &AppState, req: SearchRequest) -> Result<SearchResults, ApiE
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// Searches the bank in Chinese and English. Candidates (and visitors) see published items only and
-/// never keys or explanations; `snippet_zh`/`snippet_en` are HTML with the matched words in `<b>`.
+/// Searches the bank in Chinese and English. Staff search every item's latest version (any status);
+/// candidates and visitors see published items only and never keys or explanations; `snippet_zh`/`snippet_en` are HTML with the matched words in `<b>`.
 #[utoipa::path(
     tag = "search",
     params(SearchParams),
@@ -155,6 +165,7 @@ struct SearchPage {
     difficulties: Vec<Choice>,
     tags: Vec<Choice>,
     rules: Vec<Choice>,
+    statuses: Vec<Choice>,
     prev_url: Option<String>,
     next_url: Option<String>,
     page: usize,
@@ -163,6 +174,8 @@ struct SearchPage {
 #[derive(Serialize)]
 struct HitView {
     id: String,
+    status: String,
+    status_label: String,
     kind: String,
     subject: String,
     difficulty: u64,
@@ -178,8 +191,10 @@ struct HitView {
 pub async fn get_search_page(
     state: web::Data<AppState>,
     req: HttpRequest,
+    auth: MaybeAuth,
     params: web::Query<SearchParams>,
 ) -> HttpResponse {
+    let audience = audience_of(&auth);
     let lang = request_lang(&req);
     let t = |key: &str| state.strings.get(key, lang).unwrap_or(key).to_owned();
     let searched = blank(&params.q).is_some()
@@ -191,7 +206,7 @@ pub async fn get_search_page(
         ]
         .iter()
         .any(|p| blank(p).is_some());
-    let (results, error) = match params.to_request(Audience::Public) {
+    let (results, error) = match params.to_request(audience) {
         Ok(r) => match run(&state, r).await {
             Ok(res) => (Some(res), None),
             Err(e) => {
@@ -259,6 +274,18 @@ pub async fn get_search_page(
         &facets.tag,
         blank(&params.tag),
     );
+    let statuses = if audience == Audience::Staff {
+        choose(
+            Status::ALL
+                .iter()
+                .map(|s| (s.code().to_owned(), t(&format!("status_{}", s.code()))))
+                .collect(),
+            &facets.status,
+            blank(&params.status),
+        )
+    } else {
+        Vec::new()
+    };
     let rules = choose(
         facets.rule.keys().map(|r| (r.clone(), r.clone())).collect(),
         &facets.rule,
@@ -294,6 +321,8 @@ pub async fn get_search_page(
                     };
                     HitView {
                         id: h.id.clone(),
+                        status: h.status.clone(),
+                        status_label: t(&format!("status_{}", h.status)),
                         kind: t(&format!("kind_{}", h.kind)),
                         subject: h.subject.clone(),
                         difficulty: h.difficulty,
@@ -310,6 +339,7 @@ pub async fn get_search_page(
     render(
         &state,
         &req,
+        auth.0.as_ref(),
         StatusCode::OK,
         "search",
         &title,
@@ -327,6 +357,7 @@ pub async fn get_search_page(
             difficulties,
             tags,
             rules,
+            statuses,
             prev_url: (page > 1).then(|| page_url(page - 1)),
             next_url: (page * per_page < total).then(|| page_url(page + 1)),
             page,

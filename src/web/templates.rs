@@ -18,6 +18,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("home", include_str!("../../templates/home.hbs")),
     ("message", include_str!("../../templates/message.hbs")),
     ("search", include_str!("../../templates/search.hbs")),
+    ("login", include_str!("../../templates/login.hbs")),
+    ("question", include_str!("../../templates/question.hbs")),
+    ("editor", include_str!("../../templates/editor.hbs")),
+    ("item", include_str!("../../templates/item.hbs")),
+    ("diff", include_str!("../../templates/diff.hbs")),
 ];
 
 /// The interface strings.
@@ -79,7 +84,70 @@ pub fn registry(strings: Arc<Strings>) -> Result<Handlebars<'static>, String> {
             },
         ),
     );
+    hb.register_helper("errs", Box::new(FieldMessages("errors", "field-error")));
+    hb.register_helper(
+        "warns",
+        Box::new(FieldMessages("warnings", "field-warning")),
+    );
+    hb.register_helper(
+        "contains",
+        Box::new(
+            |h: &Helper<'_>,
+             _: &Handlebars<'_>,
+             _: &Context,
+             _: &mut RenderContext<'_, '_>,
+             out: &mut dyn Output|
+             -> HelperResult {
+                let list = h.param(0).map(|p| p.value().clone()).unwrap_or_default();
+                let needle = h.param(1).map(|p| p.value().clone()).unwrap_or_default();
+                let found = list.as_array().is_some_and(|a| a.contains(&needle));
+                if found {
+                    out.write("true")?;
+                }
+                Ok(())
+            },
+        ),
+    );
     Ok(hb)
+}
+
+/// `{{errs prefix "stem"}}`: the messages the page's `errors` (or `warnings`) map holds for the field
+/// named by joining the parameters, as escaped `<span>`s.
+struct FieldMessages(&'static str, &'static str);
+
+impl handlebars::HelperDef for FieldMessages {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let name: String = h
+            .params()
+            .iter()
+            .map(|p| match p.value() {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        if let Some(list) = ctx
+            .data()
+            .get(self.0)
+            .and_then(|m| m.get(&name))
+            .and_then(|v| v.as_array())
+        {
+            for m in list.iter().filter_map(|m| m.as_str()) {
+                out.write(&format!(
+                    "<span class=\"{}\">{}</span>",
+                    self.1,
+                    handlebars::html_escape(m)
+                ))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

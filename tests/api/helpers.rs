@@ -99,7 +99,7 @@ async fn spawn_app_with(db: Db, database_url: Option<String>, bank: Option<&Path
         db,
         database_url,
         _dir: dir,
-        client: awc::Client::default(),
+        client: awc::Client::builder().disable_redirects().finish(),
     }
 }
 
@@ -278,5 +278,52 @@ pub fn bearer(token: &str) -> As {
     As {
         bearer: Some(token.to_owned()),
         ..As::default()
+    }
+}
+
+impl TestApp {
+    /// Posts a form (as a browser would) with the session cookie of `who`.
+    pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)], who: &As) -> Reply {
+        let mut req = self.client.post(format!("{}{path}", self.address));
+        if let Some(c) = &who.cookie {
+            req = req.insert_header(("Cookie", c.clone()));
+        }
+        let mut resp = req
+            .send_form(&pairs)
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let bytes = resp
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        Reply {
+            status: resp.status().as_u16(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            headers: resp.headers().clone(),
+        }
+    }
+
+    /// A browser-like session for `login`: the session cookie and its CSRF token.
+    pub async fn browser(&self, login: &str, password: &str) -> As {
+        let token = self.login(login, password).await;
+        let cookie = format!("tiku_session={token}");
+        let me = self
+            .send(
+                "GET",
+                "/api/v1/auth/me",
+                None,
+                &As {
+                    cookie: Some(cookie.clone()),
+                    ..As::default()
+                },
+            )
+            .await
+            .json();
+        As {
+            bearer: None,
+            cookie: Some(cookie),
+            csrf: me["csrf_token"].as_str().map(str::to_owned),
+        }
     }
 }

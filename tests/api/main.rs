@@ -9,4 +9,5 @@ mod helpers;
 mod pages;
 mod pg;
 mod search;
+mod teach;
 mod tidy;

@@ -317,7 +317,20 @@ impl ItemForm {
             id: get("id").trim().to_owned(),
             subject: get("subject"),
             kind: get("kind"),
-            tags: all("tags"),
+            tags: {
+                // The primary tag comes first; the others follow in the order the page lists them.
+                let primary = get("primary_tag");
+                let mut tags: Vec<String> = Vec::new();
+                if !primary.trim().is_empty() {
+                    tags.push(primary.trim().to_owned());
+                }
+                tags.extend(
+                    all("tags")
+                        .into_iter()
+                        .filter(|t| t.trim() != primary.trim()),
+                );
+                tags
+            },
             difficulty: get("difficulty"),
             rules: all("rules"),
             sources: get("sources"),
@@ -806,7 +819,10 @@ mod tests {
             ("case_expl_en".into(), form.case_expl_en.clone()),
             ("template".into(), form.template.clone()),
         ];
-        out.extend(form.tags.iter().map(|t| ("tags".into(), t.clone())));
+        if let Some((first, rest)) = form.tags.split_first() {
+            out.push(("primary_tag".into(), first.clone()));
+            out.extend(rest.iter().map(|t| ("tags".into(), t.clone())));
+        }
         out.extend(form.rules.iter().map(|t| ("rules".into(), t.clone())));
         for q in std::iter::once(&form.question).chain(&form.parts) {
             let p = &q.prefix;
