@@ -17,8 +17,17 @@ pub struct Cli {
 /// Formats `tiku import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ImportFormat {
-    /// The bank's own directory format (question-bank/).
+    /// The bank's own format: a bank directory (question-bank/) or one TOML file of items.
     Bank,
+    /// The spreadsheet template as xlsx.
+    Xlsx,
+    /// The spreadsheet template as CSV.
+    Csv,
+    /// Moodle GIFT.
+    Gift,
+    /// Moodle XML.
+    #[value(name = "moodle_xml", alias = "moodle-xml")]
+    MoodleXml,
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,15 +51,28 @@ pub enum Command {
         #[command(flatten)]
         data: DataSettings,
     },
-    /// Import items into the database: all or nothing, idempotent.
+    /// Import items into the database: all or nothing.
     Import {
         #[arg(long, value_enum, default_value = "bank")]
         format: ImportFormat,
-        /// What to import (for `bank`: the bank directory).
+        /// The file (or, for `bank`, a bank directory).
         path: PathBuf,
         /// Check and report what would change without changing anything.
         #[arg(long)]
         dry_run: bool,
+        /// Import every item as a draft, whatever status the file gives (files other than the bank's
+        /// own format always import as drafts).
+        #[arg(long)]
+        as_drafts: bool,
+        /// Subject for items whose file does not say.
+        #[arg(long)]
+        subject: Option<String>,
+        /// Tag for items whose file does not say.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Difficulty for items whose file does not say.
+        #[arg(long, default_value_t = 3)]
+        difficulty: u8,
         #[command(flatten)]
         data: DataSettings,
     },

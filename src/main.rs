@@ -25,7 +25,20 @@ fn main() -> anyhow::Result<ExitCode> {
             path,
             dry_run,
             data,
-        } => import_bank(&path, dry_run, &data),
+            ..
+        } if path.is_dir() => import_bank(&path, dry_run, &data),
+        Command::Import {
+            format,
+            path,
+            dry_run,
+            as_drafts,
+            subject,
+            tag,
+            difficulty,
+            data,
+        } => import_file(
+            format, &path, dry_run, as_drafts, subject, tag, difficulty, &data,
+        ),
         Command::Reindex { data } => reindex(&data),
         Command::User(UserCommand::Add {
             role,
@@ -153,6 +166,101 @@ fn reindex(data: &DataSettings) -> anyhow::Result<ExitCode> {
         started.elapsed().as_secs_f64(),
         dir.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tiku import --format F FILE`: the same checks and all-or-nothing save as the web import.
+#[allow(clippy::too_many_arguments)]
+fn import_file(
+    format: ImportFormat,
+    path: &Path,
+    dry_run: bool,
+    as_drafts: bool,
+    subject: Option<String>,
+    tag: Option<String>,
+    difficulty: u8,
+    data: &DataSettings,
+) -> anyhow::Result<ExitCode> {
+    use tiku::bank::importing::{self, Format, Options};
+    init_tracing(LogFormat::Text);
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let format = match format {
+        ImportFormat::Bank => Format::Bank,
+        ImportFormat::Xlsx => Format::Xlsx,
+        ImportFormat::Csv => Format::Csv,
+        ImportFormat::Gift => Format::Gift,
+        ImportFormat::MoodleXml => Format::MoodleXml,
+    };
+    let opts = Options {
+        keep_status: format == Format::Bank && !as_drafts,
+        default_subject: match subject.as_deref() {
+            Some(s) => Some(tiku::domain::Subject::parse(s).context("--subject is A or B")?),
+            None => None,
+        },
+        default_tag: match tag.as_deref() {
+            Some(t) => Some(tiku::domain::taxonomy::TagCode::parse(t).map_err(anyhow::Error::msg)?),
+            None => None,
+        },
+        default_difficulty: difficulty,
+    };
+    let db = Db::connect(&data.database_url()).context("opening the database")?;
+    let mut conn = db.conn()?;
+    let docs = tiku::storage::documents::load(&mut conn)?;
+    let bank = bank::Bank {
+        taxonomy: docs.taxonomy,
+        rules: docs.rules,
+        ..bank::Bank::default()
+    };
+    let mut taken: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+    for id in items::all_ids(&mut conn)? {
+        if let Some((t, n)) = id.rsplit_once('-')
+            && let Ok(n) = n.parse::<u32>()
+        {
+            let e = taken.entry(t.to_owned()).or_default();
+            *e = (*e).max(n);
+        }
+    }
+    let mut allocate = |t: &str| {
+        let n = taken.entry(t.to_owned()).or_default();
+        *n += 1;
+        format!("{t}-{:04}", *n)
+    };
+    let prepared = importing::prepare(format, &bytes, &bank, &opts, &mut allocate);
+    let mut err = std::io::stderr().lock();
+    for s in &prepared.skipped {
+        writeln!(err, "{}:{}: skipped: {}", path.display(), s.line, s.reason)?;
+    }
+    for w in &prepared.warnings {
+        writeln!(err, "{}:{}: warning: {}", path.display(), w.line, w.message)?;
+    }
+    if !prepared.errors.is_empty() {
+        for e in &prepared.errors {
+            writeln!(err, "{}:{}: error: {}", path.display(), e.line, e.message)?;
+        }
+        writeln!(
+            err,
+            "nothing imported: the file has {} errors",
+            prepared.errors.len()
+        )?;
+        return Ok(ExitCode::FAILURE);
+    }
+    let mut out = std::io::stdout().lock();
+    if dry_run {
+        writeln!(
+            out,
+            "dry run: {} items would be imported; nothing was changed",
+            prepared.items.len()
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let batch: Vec<(tiku::domain::Item, tiku::domain::Status)> = prepared
+        .items
+        .into_iter()
+        .map(|b| (b.item, b.status))
+        .collect();
+    let saved = items::save_batch(&mut conn, &batch, "cli")?;
+    serde_json::to_writer_pretty(&mut out, &saved)?;
+    writeln!(out)?;
     Ok(ExitCode::SUCCESS)
 }
 

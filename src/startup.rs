@@ -59,6 +59,9 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::error::json_config())
                 .app_data(web::error::query_config())
+                .app_data(aw::PayloadConfig::new(
+                    web::teach::interchange::MAX_IMPORT_BYTES,
+                ))
                 .configure(web::configure)
                 .split_for_parts();
             let doc = api.to_json().unwrap_or_else(|_| "{}".to_owned());

@@ -67,9 +67,10 @@ impl SourceFile {
 pub struct Reporter<'a> {
     pub file: &'a SourceFile,
     pub out: &'a mut Vec<Diagnostic>,
-    /// How a missing translation is reported: an error, except while checking a draft, which may be
-    /// saved incomplete (it must be complete before review).
-    pub missing_translation: Severity,
+    /// How content not yet written is reported (one missing language, a missing explanation, model
+    /// answer or rubric): an error, except while checking a draft, which may be saved incomplete — it
+    /// must be complete before review.
+    pub incomplete: Severity,
 }
 
 impl<'a> Reporter<'a> {
@@ -77,7 +78,7 @@ impl<'a> Reporter<'a> {
         Reporter {
             file,
             out,
-            missing_translation: Severity::Error,
+            incomplete: Severity::Error,
         }
     }
 }

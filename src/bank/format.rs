@@ -48,7 +48,7 @@ pub enum RawUnit {
 }
 
 /// One `[[item]]`, or one `[[item.parts]]` of a case.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEntry {
     pub id: Option<Spanned<String>>,

@@ -75,12 +75,12 @@ pub fn check_item(
     } else {
         Severity::Warning
     };
-    let saved_severity = rep.missing_translation;
+    let saved_severity = rep.incomplete;
     if status == Some(Status::Draft) {
-        rep.missing_translation = Severity::Warning;
+        rep.incomplete = Severity::Warning;
     }
     let checked = check_item_body(rep, ctx, span, raw, id, label, status, strict, line);
-    rep.missing_translation = saved_severity;
+    rep.incomplete = saved_severity;
     checked
 }
 
@@ -537,7 +537,7 @@ fn both(
             crate::domain::Lang::En => "English (en)",
         })
         .collect();
-    let severity = rep.missing_translation;
+    let severity = rep.incomplete;
     rep.at(
         severity,
         Some(span),
@@ -557,6 +557,22 @@ fn required_text(
     raw: Option<&Spanned<RawText>>,
     span: &Range<usize>,
 ) -> Option<Text> {
+    // A draft may still lack its explanation or model answer entirely.
+    let may_wait =
+        matches!(field, "explanation" | "model_answer") && rep.incomplete == Severity::Warning;
+    let blank = raw.is_none_or(|r| {
+        let t = r.get_ref();
+        t.zh.as_deref().unwrap_or_default().trim().is_empty()
+            && t.en.as_deref().unwrap_or_default().trim().is_empty()
+    });
+    if may_wait && blank {
+        let at = raw.map_or_else(|| span.clone(), Spanned::span);
+        rep.warn(
+            at,
+            format!("{label} has no `{field}` yet (needed before review)"),
+        );
+        return Some(Text::default());
+    }
     match raw {
         Some(r) => text(rep, label, field, r),
         None => {
@@ -788,6 +804,13 @@ fn check_response(
                 Some(r) => {
                     rep.error(r.span(), format!("{label}: `rubric` is empty"));
                     None
+                }
+                None if rep.incomplete == Severity::Warning => {
+                    rep.warn(
+                        span,
+                        format!("{label} has no `rubric` yet (needed before review)"),
+                    );
+                    Some(Vec::new())
                 }
                 None => {
                     rep.error(

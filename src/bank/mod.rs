@@ -6,6 +6,8 @@
 pub mod blueprints;
 pub mod diagnostic;
 pub mod format;
+pub mod importing;
+pub mod interchange;
 pub mod items;
 pub mod write;
 

@@ -392,8 +392,14 @@ impl SearchIndex {
         self.commit(&mut writer, seq)
     }
 
-    /// Answers a search.
+    /// Answers a search (at most 100 hits a page).
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let mut r = req.clone();
+        r.per_page = req.per_page.clamp(1, 100);
+        self.search_unbounded(&r)
+    }
+
+    fn search_unbounded(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         let started = Instant::now();
         let searcher = self.reader.searcher();
         let f = &self.fields;
@@ -419,7 +425,7 @@ impl SearchIndex {
             filters.push((f.rules, r.clone()));
         }
         let difficulty = req.difficulty.map(|d| (f.difficulty, u64::from(d)));
-        let per_page = req.per_page.clamp(1, 100);
+        let per_page = req.per_page.max(1);
         let offset = (req.page.max(1) - 1) * per_page;
         let top_docs = || {
             TopDocs::with_limit(per_page)
@@ -454,6 +460,22 @@ impl SearchIndex {
             hits,
             facets,
         })
+    }
+
+    /// The ids of every item a search matches (no pagination), best first.
+    pub fn matching_ids(&self, req: &SearchRequest) -> Result<Vec<String>, SearchError> {
+        let n = self.reader.searcher().num_docs() as usize;
+        let mut all = req.clone();
+        all.page = 1;
+        all.per_page = n.max(1);
+        all.facets = false;
+        all.snippets = false;
+        Ok(self
+            .search_unbounded(&all)?
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect())
     }
 
     fn hits(

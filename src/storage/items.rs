@@ -349,55 +349,106 @@ pub fn save_new_version(
     status: Status,
     actor: &str,
 ) -> Result<u32, StorageError> {
-    write_tx(conn, |conn| {
-        let id = item.id.as_str();
-        let content = encode(item)?;
-        let latest: Option<i32> = i::table
-            .filter(i::id.eq(id))
-            .select(i::latest_version)
-            .first(conn)
-            .optional()?;
-        let version = latest.map_or(1, |v| v + 1);
-        if latest.is_none() {
-            diesel::insert_into(i::table)
-                .values((
-                    i::id.eq(id),
-                    i::subject.eq(item.subject.code()),
-                    i::kind.eq(item.kind().code()),
-                    i::latest_version.eq(version),
-                    i::published_version.eq(None::<i32>),
-                    i::created_at.eq(now()),
-                    i::updated_at.eq(now()),
-                ))
-                .execute(conn)?;
-        }
-        insert_version(conn, item, version, status, &content, actor)?;
-        let published = if status == Status::Published {
-            Some(version)
-        } else {
-            i::table
-                .filter(i::id.eq(id))
-                .select(i::published_version)
-                .first::<Option<i32>>(conn)?
-        };
-        diesel::update(i::table.filter(i::id.eq(id)))
-            .set((
+    write_tx(conn, |conn| save_version_in_tx(conn, item, status, actor))
+}
+
+fn save_version_in_tx(
+    conn: &mut AnyConnection,
+    item: &Item,
+    status: Status,
+    actor: &str,
+) -> Result<u32, StorageError> {
+    let id = item.id.as_str();
+    let content = encode(item)?;
+    let latest: Option<i32> = i::table
+        .filter(i::id.eq(id))
+        .select(i::latest_version)
+        .first(conn)
+        .optional()?;
+    let version = latest.map_or(1, |v| v + 1);
+    if latest.is_none() {
+        diesel::insert_into(i::table)
+            .values((
+                i::id.eq(id),
                 i::subject.eq(item.subject.code()),
                 i::kind.eq(item.kind().code()),
                 i::latest_version.eq(version),
-                i::published_version.eq(published),
+                i::published_version.eq(None::<i32>),
+                i::created_at.eq(now()),
                 i::updated_at.eq(now()),
             ))
             .execute(conn)?;
-        audit(
-            conn,
-            actor,
-            "save",
-            id,
-            &format!("version {version} ({})", status.code()),
-        )?;
-        Ok(version as u32)
+    }
+    insert_version(conn, item, version, status, &content, actor)?;
+    let published = match status {
+        Status::Published => Some(version),
+        Status::Retired => None,
+        _ => i::table
+            .filter(i::id.eq(id))
+            .select(i::published_version)
+            .first::<Option<i32>>(conn)?,
+    };
+    diesel::update(i::table.filter(i::id.eq(id)))
+        .set((
+            i::subject.eq(item.subject.code()),
+            i::kind.eq(item.kind().code()),
+            i::latest_version.eq(version),
+            i::published_version.eq(published),
+            i::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    audit(
+        conn,
+        actor,
+        "save",
+        id,
+        &format!("version {version} ({})", status.code()),
+    )?;
+    Ok(version as u32)
+}
+
+/// What saving a batch did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SavedBatch {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+    pub near_duplicates: Vec<NearDuplicate>,
+}
+
+/// Saves every item in one transaction: all or nothing. An item equal to its latest version (content
+/// and status) is left alone; any other gets a new version.
+pub fn save_batch(
+    conn: &mut AnyConnection,
+    batch: &[(Item, Status)],
+    actor: &str,
+) -> Result<SavedBatch, StorageError> {
+    write_tx(conn, |conn| {
+        let mut out = SavedBatch::default();
+        for (item, status) in batch {
+            match get(conn, item.id.as_str(), None)? {
+                Some(latest) if &latest.item == item && latest.status == *status => {
+                    out.unchanged.push(item.id.to_string())
+                }
+                Some(_) => {
+                    save_version_in_tx(conn, item, *status, actor)?;
+                    out.updated.push(item.id.to_string());
+                }
+                None => {
+                    save_version_in_tx(conn, item, *status, actor)?;
+                    out.created.push(item.id.to_string());
+                }
+            }
+        }
+        let changed: Vec<String> = out.created.iter().chain(&out.updated).cloned().collect();
+        out.near_duplicates = near_duplicates_of(conn, &changed)?;
+        Ok(out)
     })
+}
+
+/// Every item id in use.
+pub fn all_ids(conn: &mut AnyConnection) -> Result<Vec<String>, StorageError> {
+    Ok(i::table.select(i::id).load(conn)?)
 }
 
 type VersionRow = (

@@ -62,6 +62,24 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(auth::get_me)
         .service(items::get_item)
         .service(teach::post_preview)
+        .service(teach::interchange::post_import)
+        .service(teach::interchange::get_export)
+        .route(
+            "/teach/import",
+            aw::get().to(teach::interchange::get_import_page),
+        )
+        .route(
+            "/teach/import",
+            aw::post().to(teach::interchange::post_import_page),
+        )
+        .route(
+            "/teach/export",
+            aw::get().to(teach::interchange::get_export_page),
+        )
+        .route(
+            "/teach/template.xlsx",
+            aw::get().to(teach::interchange::get_template),
+        )
         .route("/teach", aw::get().to(teach::get_teach))
         .route("/teach/items/new", aw::get().to(teach::get_new_item))
         .route("/teach/items/new", aw::post().to(teach::post_new_item))

@@ -23,6 +23,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("editor", include_str!("../../templates/editor.hbs")),
     ("item", include_str!("../../templates/item.hbs")),
     ("diff", include_str!("../../templates/diff.hbs")),
+    ("import", include_str!("../../templates/import.hbs")),
+    ("export", include_str!("../../templates/export.hbs")),
 ];
 
 /// The interface strings.

@@ -168,6 +168,24 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Reads a client response whole.
+    async fn read<S>(mut resp: awc::ClientResponse<S>) -> Reply
+    where
+        S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+            + Unpin,
+    {
+        let bytes = resp
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        Reply {
+            status: resp.status().as_u16(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            headers: resp.headers().clone(),
+        }
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -259,17 +277,7 @@ impl TestApp {
             Some(b) => req.send_json(&b).await,
             None => req.send().await,
         };
-        let mut resp = resp.unwrap_or_else(|e| panic!("{path}: {e}"));
-        let bytes = resp
-            .body()
-            .limit(64 * 1024 * 1024)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        Reply {
-            status: resp.status().as_u16(),
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-            headers: resp.headers().clone(),
-        }
+        Reply::read(resp.unwrap_or_else(|e| panic!("{path}: {e}"))).await
     }
 }
 
@@ -288,20 +296,12 @@ impl TestApp {
         if let Some(c) = &who.cookie {
             req = req.insert_header(("Cookie", c.clone()));
         }
-        let mut resp = req
-            .send_form(&pairs)
-            .await
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
-        let bytes = resp
-            .body()
-            .limit(64 * 1024 * 1024)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        Reply {
-            status: resp.status().as_u16(),
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-            headers: resp.headers().clone(),
-        }
+        Reply::read(
+            req.send_form(&pairs)
+                .await
+                .unwrap_or_else(|e| panic!("{path}: {e}")),
+        )
+        .await
     }
 
     /// A browser-like session for `login`: the session cookie and its CSRF token.
@@ -325,5 +325,32 @@ impl TestApp {
             cookie: Some(cookie),
             csrf: me["csrf_token"].as_str().map(str::to_owned),
         }
+    }
+}
+
+impl TestApp {
+    /// Sends raw bytes (a file upload through the API).
+    pub async fn send_bytes(&self, method: &str, path: &str, body: Vec<u8>, who: &As) -> Reply {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .insert_header(("Content-Type", "application/octet-stream"));
+        if let Some(t) = &who.bearer {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        if let Some(c) = &who.cookie {
+            req = req.insert_header(("Cookie", c.clone()));
+        }
+        if let Some(c) = &who.csrf {
+            req = req.insert_header(("X-CSRF-Token", c.clone()));
+        }
+        Reply::read(
+            req.send_body(body)
+                .await
+                .unwrap_or_else(|e| panic!("{path}: {e}")),
+        )
+        .await
     }
 }

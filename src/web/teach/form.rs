@@ -441,10 +441,12 @@ impl ItemForm {
     }
 
     fn to_raw(&self, fields: &mut Fields, status: Status) -> RawEntry {
-        let mut raw = blank_entry();
-        raw.id = Some(fields.spanned("id", self.id.clone()));
-        raw.subject = Some(fields.spanned("subject", self.subject.clone()));
-        raw.kind = Some(fields.spanned("kind", self.kind.clone()));
+        let mut raw = RawEntry {
+            id: Some(fields.spanned("id", self.id.clone())),
+            subject: Some(fields.spanned("subject", self.subject.clone())),
+            kind: Some(fields.spanned("kind", self.kind.clone())),
+            ..RawEntry::default()
+        };
         let tags: Vec<Spanned<String>> = self
             .tags
             .iter()
@@ -478,7 +480,7 @@ impl ItemForm {
                 .parts
                 .iter()
                 .map(|p| {
-                    let mut e = blank_entry();
+                    let mut e = RawEntry::default();
                     p.fill_raw(&mut e, fields, true);
                     fields.spanned(&format!("{}part", p.prefix), e)
                 })
@@ -767,35 +769,6 @@ fn strip_label(message: &str) -> String {
             rest.to_owned()
         }
         _ => message.to_owned(),
-    }
-}
-
-fn blank_entry() -> RawEntry {
-    RawEntry {
-        id: None,
-        key: None,
-        subject: None,
-        kind: None,
-        tags: None,
-        difficulty: None,
-        rules: None,
-        sources: None,
-        status: None,
-        points: None,
-        stem: None,
-        explanation: None,
-        material: None,
-        options: None,
-        answer: None,
-        accept: None,
-        tolerance: None,
-        unit: None,
-        model_answer: None,
-        rubric: None,
-        parts: None,
-        vars: None,
-        derived: None,
-        examples: None,
     }
 }
 

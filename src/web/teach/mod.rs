@@ -3,6 +3,7 @@
 
 pub mod display;
 pub mod form;
+pub mod interchange;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -21,10 +22,14 @@ use display::{DiffRow, ItemDisplay, side_by_side};
 use form::{FieldErrors, ItemForm};
 
 /// The staff roles.
-const STAFF: &[Role] = &[Role::Teacher, Role::Admin];
+pub(crate) const STAFF: &[Role] = &[Role::Teacher, Role::Admin];
 
 /// A page only staff may see: the login page for visitors, 403 for other roles.
-fn staff(state: &AppState, req: &HttpRequest, auth: MaybeAuth) -> Result<Auth, Box<HttpResponse>> {
+pub(crate) fn staff(
+    state: &AppState,
+    req: &HttpRequest,
+    auth: MaybeAuth,
+) -> Result<Auth, Box<HttpResponse>> {
     match auth.0 {
         Some(a) if a.is_staff() => Ok(a),
         Some(_) => Err(Box::new(error_page(state, req, StatusCode::FORBIDDEN))),
