@@ -47,6 +47,7 @@ impl Application {
             strings,
             search: search.clone(),
             secure_cookies: settings.secure_cookies,
+            stats: Default::default(),
         });
         follow_changes(db, search);
 

@@ -131,17 +131,7 @@ fn audit(
             item_changes::at.eq(now()),
         ))
         .execute(conn)?;
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::at.eq(now()),
-            audit_log::actor.eq(actor),
-            audit_log::action.eq(action),
-            audit_log::object_type.eq("item"),
-            audit_log::object_id.eq(object_id),
-            audit_log::detail.eq(detail),
-        ))
-        .execute(conn)?;
-    Ok(())
+    super::audit::log(conn, actor, action, "item", object_id, detail)
 }
 
 /// Imports the bank files in one transaction. Unchanged items are not touched; an item whose content
@@ -869,4 +859,53 @@ pub fn next_id(conn: &mut AnyConnection, tag: &str) -> Result<String, StorageErr
         .max()
         .unwrap_or(0);
     Ok(format!("{prefix}{:04}", max + 1))
+}
+
+/// An item waiting in a queue: its latest version has the asked status.
+#[derive(Clone, Debug, Serialize)]
+pub struct Queued {
+    pub id: String,
+    pub version: u32,
+    pub kind: String,
+    pub subject: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// Items whose latest version has `status`, oldest change first; only `author`'s when given.
+pub fn queue(
+    conn: &mut AnyConnection,
+    status: Status,
+    author: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Queued>, StorageError> {
+    let mut q = v::table
+        .inner_join(i::table)
+        .filter(v::version.eq(i::latest_version))
+        .filter(v::status.eq(status.code()))
+        .select((
+            v::item_id,
+            v::version,
+            v::kind,
+            v::subject,
+            v::created_by,
+            v::created_at,
+        ))
+        .into_boxed();
+    if let Some(a) = author {
+        q = q.filter(v::created_by.eq(a));
+    }
+    let rows: Vec<(String, i32, String, String, String, PrimitiveDateTime)> =
+        q.order(v::created_at.asc()).limit(limit).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, version, kind, subject, created_by, at)| Queued {
+            id,
+            version: version.max(0) as u32,
+            kind,
+            subject,
+            created_by,
+            created_at: at.to_string(),
+        })
+        .collect())
 }

@@ -3,9 +3,12 @@
 //! Only this module knows SQL. It hands back domain types, never rows. Migrations are embedded and run by
 //! [`Db::connect`], so a fresh database is always current.
 
+pub mod audit;
 pub mod conn;
 pub mod documents;
 pub mod items;
+pub mod reports;
+pub mod responses;
 pub mod schema;
 pub mod users;
 

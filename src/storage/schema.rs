@@ -109,6 +109,8 @@ diesel::table! {
         context -> Text,
         attempt_id -> Nullable<Text>,
         created_at -> Timestamp,
+        marked_version -> Nullable<Integer>,
+        regraded_at -> Nullable<Timestamp>,
     }
 }
 

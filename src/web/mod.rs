@@ -8,11 +8,13 @@ pub mod bank;
 pub mod error;
 pub mod health;
 pub mod i18n;
+pub mod item_page;
 pub mod items;
 pub mod login;
 pub mod markdown;
 pub mod pages;
 pub mod present;
+pub mod reports;
 pub mod search;
 pub mod teach;
 pub mod templates;
@@ -33,6 +35,8 @@ pub struct AppState {
     pub search: std::sync::Arc<crate::search::SearchIndex>,
     /// Whether cookies get the Secure flag (the server is reached over HTTPS).
     pub secure_cookies: bool,
+    /// Item statistics, derived from the answer log and recomputed as answers arrive.
+    pub stats: std::sync::Arc<teach::quality::StatsCache>,
 }
 
 impl AppState {
@@ -64,6 +68,11 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(teach::post_preview)
         .service(teach::interchange::post_import)
         .service(teach::interchange::get_export)
+        .service(teach::quality::get_item_stats)
+        .service(teach::quality::post_regrade)
+        .service(reports::post_report)
+        .service(reports::get_reports)
+        .service(reports::post_resolve)
         .route(
             "/teach/import",
             aw::get().to(teach::interchange::get_import_page),
@@ -80,7 +89,26 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             "/teach/template.xlsx",
             aw::get().to(teach::interchange::get_template),
         )
-        .route("/teach", aw::get().to(teach::get_teach))
+        .route("/teach", aw::get().to(teach::home::get_teach))
+        .route("/teach/stats", aw::get().to(teach::quality::get_stats_page))
+        .route("/teach/reports", aw::get().to(reports::get_queue))
+        .route(
+            "/teach/reports/{id}",
+            aw::post().to(reports::post_resolve_form),
+        )
+        .route(
+            "/teach/items/{id}/regrade",
+            aw::get().to(teach::quality::get_regrade_page),
+        )
+        .route(
+            "/teach/items/{id}/regrade",
+            aw::post().to(teach::quality::post_regrade_page),
+        )
+        .route("/items/{id}", aw::get().to(item_page::get_public_item))
+        .route(
+            "/items/{id}/report",
+            aw::post().to(reports::post_report_form),
+        )
         .route("/teach/items/new", aw::get().to(teach::get_new_item))
         .route("/teach/items/new", aw::post().to(teach::post_new_item))
         .route("/teach/items/{id}", aw::get().to(teach::get_item_page))

@@ -184,6 +184,8 @@ struct HitView {
     /// Sanitised by construction: tantivy escapes the text and adds only `<b>`.
     snippet: String,
     other_snippet: String,
+    /// For staff: the item's answer statistics at a glance, flagged when they look wrong.
+    stats: Option<crate::web::teach::quality::Glance>,
 }
 
 /// `GET /search`: the search form, results with highlighted passages, and filters with counts. Works
@@ -203,9 +205,12 @@ pub async fn get_search_page(
             &params.tag,
             &params.kind,
             &params.difficulty,
+            &params.rule,
         ]
         .iter()
-        .any(|p| blank(p).is_some());
+        .any(|p| blank(p).is_some())
+        // The teachers' list: `?status=` (any status) lists the whole bank.
+        || (params.status.is_some() && auth.0.as_ref().is_some_and(|a| a.is_staff()));
     let (results, error) = match params.to_request(audience) {
         Ok(r) => match run(&state, r).await {
             Ok(res) => (Some(res), None),
@@ -309,6 +314,11 @@ pub async fn get_search_page(
         )
     };
     let total = results.as_ref().map_or(0, |r| r.total);
+    let stats = if auth.0.as_ref().is_some_and(|a| a.is_staff()) {
+        state.stats.current(&state).await.ok()
+    } else {
+        None
+    };
     let hits = results
         .as_ref()
         .map(|r| {
@@ -330,6 +340,7 @@ pub async fn get_search_page(
                         stem: stem.clone(),
                         snippet: snippet.clone(),
                         other_snippet: other.clone(),
+                        stats: stats.as_ref().and_then(|s| s.glance(&h.id)),
                     }
                 })
                 .collect()

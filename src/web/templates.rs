@@ -25,6 +25,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("diff", include_str!("../../templates/diff.hbs")),
     ("import", include_str!("../../templates/import.hbs")),
     ("export", include_str!("../../templates/export.hbs")),
+    ("teach", include_str!("../../templates/teach.hbs")),
+    (
+        "public_item",
+        include_str!("../../templates/public_item.hbs"),
+    ),
+    ("reports", include_str!("../../templates/reports.hbs")),
+    ("stats", include_str!("../../templates/stats.hbs")),
+    ("regrade", include_str!("../../templates/regrade.hbs")),
 ];
 
 /// The interface strings.
@@ -48,10 +56,17 @@ pub fn registry(strings: Arc<Strings>) -> Result<Handlebars<'static>, String> {
                   _: &mut RenderContext<'_, '_>,
                   out: &mut dyn Output|
                   -> HelperResult {
-                let key = h
-                    .param(0)
-                    .and_then(|p| p.value().as_str())
-                    .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+                // `{{t "key"}}`, or `{{t "prefix_" value}}` for a key built from parts.
+                let parts: Vec<&str> = h
+                    .params()
+                    .iter()
+                    .filter_map(|p| p.value().as_str())
+                    .collect();
+                if parts.is_empty() {
+                    return Err(RenderErrorReason::ParamNotFoundForIndex("t", 0).into());
+                }
+                let key = parts.concat();
+                let key = key.as_str();
                 let lang = ctx
                     .data()
                     .get("lang")

@@ -9,6 +9,7 @@ mod helpers;
 mod imports;
 mod pages;
 mod pg;
+mod quality;
 mod search;
 mod teach;
 mod tidy;

@@ -125,7 +125,63 @@ async fn script_in_any_field_never_runs_on_any_page() {
     .await;
     actix_web::rt::time::sleep(std::time::Duration::from_millis(600)).await;
 
+    // A candidate with a hostile name answers it and reports it with a hostile message.
+    let cand_id = app.add_user(Role::Candidate, "evil@example.com", "candidate-password");
+    {
+        let db = tiku::storage::Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
+        let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
+        let version = tiku::storage::items::get_published(&mut c, id)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|s| s.version)
+            .unwrap_or_else(|| panic!("{id} is published"));
+        tiku::storage::responses::record(
+            &mut c,
+            &tiku::storage::responses::NewResponse {
+                user_id: &cand_id,
+                item_id: id,
+                version,
+                question_id: id,
+                variant: 0,
+                answer: &serde_json::json!("a"),
+                mark: tiku::domain::scoring::Mark {
+                    awarded: 1,
+                    max: 1,
+                    state: tiku::domain::scoring::MarkState::Auto,
+                },
+                seconds: None,
+                context: tiku::storage::responses::Context::Practice,
+                attempt_id: None,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let cand = app.browser("evil@example.com", "candidate-password").await;
+    let filed = app
+        .post_form(
+            &format!("/items/{id}/report"),
+            &[
+                ("csrf", cand.csrf.as_deref().unwrap_or_default()),
+                ("message", &evil),
+            ],
+            &cand,
+        )
+        .await;
+    assert_eq!(filed.status, 303, "{}", filed.body);
+
     let pages = [
+        (format!("/items/{id}"), &cand),
+        (
+            format!(
+                "/items/{id}?report={}",
+                "%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+            ),
+            &cand,
+        ),
+        ("/teach".to_owned(), &t),
+        ("/teach/reports".to_owned(), &t),
+        ("/teach/stats".to_owned(), &t),
+        ("/search?status=".to_owned(), &t),
+        (format!("/teach/items/{id}/regrade"), &t),
         (format!("/teach/items/{id}"), &t),
         (format!("/teach/items/{id}/edit"), &t),
         (format!("/teach/items/{id}/versions/1"), &t),

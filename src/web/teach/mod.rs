@@ -3,7 +3,9 @@
 
 pub mod display;
 pub mod form;
+pub mod home;
 pub mod interchange;
+pub mod quality;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -45,7 +47,21 @@ pub(crate) fn staff(
     }
 }
 
-fn t(state: &AppState, req: &HttpRequest, key: &str) -> String {
+/// A form post only staff may make: [`staff`], then the form's CSRF token (403 page when it fails).
+pub(crate) fn staff_form(
+    state: &AppState,
+    req: &HttpRequest,
+    auth: MaybeAuth,
+    csrf: &str,
+) -> Result<Auth, Box<HttpResponse>> {
+    let auth = staff(state, req, auth)?;
+    if auth.check_csrf(req, Some(csrf)).is_err() {
+        return Err(Box::new(error_page(state, req, StatusCode::FORBIDDEN)));
+    }
+    Ok(auth)
+}
+
+pub(crate) fn t(state: &AppState, req: &HttpRequest, key: &str) -> String {
     state
         .strings
         .get(key, request_lang(req))
@@ -53,29 +69,10 @@ fn t(state: &AppState, req: &HttpRequest, key: &str) -> String {
         .to_owned()
 }
 
-fn see_other(location: String) -> HttpResponse {
+pub(crate) fn see_other(location: String) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", location))
         .finish()
-}
-
-/// `GET /teach`: the staff search with every status, and the ways in.
-pub async fn get_teach(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: MaybeAuth,
-) -> HttpResponse {
-    match staff(&state, &req, auth) {
-        Ok(_) => {
-            let query = req.query_string();
-            see_other(if query.is_empty() {
-                "/search?status=".into()
-            } else {
-                format!("/search?{query}")
-            })
-        }
-        Err(resp) => *resp,
-    }
 }
 
 #[derive(Serialize)]
@@ -548,6 +545,10 @@ struct ItemPage {
     saved: Option<String>,
     unchanged: bool,
     flash: Option<String>,
+    stats: Vec<quality::StatsView>,
+    reports: Vec<crate::storage::reports::Report>,
+    /// A published version after an earlier one: past answers may need a regrade.
+    can_regrade: bool,
 }
 
 #[derive(Serialize)]
@@ -581,6 +582,12 @@ async fn item_page(
             let versions = items::versions(c, &i2)?;
             let audit = items::audit_trail(c, &i2)?;
             let dups = items::near_duplicates_of(c, std::slice::from_ref(&i2))?;
+            let open = crate::storage::reports::list(
+                c,
+                Some(crate::storage::reports::ReportStatus::Open),
+                Some(&i2),
+                100,
+            )?;
             let names: std::collections::BTreeMap<String, String> = versions
                 .iter()
                 .map(|v| v.created_by.clone())
@@ -592,10 +599,17 @@ async fn item_page(
                         .map(|u| (uid, u.name))
                 })
                 .collect();
-            Ok((stored, versions, audit, dups, names, documents::load(c)?))
+            Ok((
+                stored,
+                versions,
+                audit,
+                (dups, open),
+                names,
+                documents::load(c)?,
+            ))
         })
         .await;
-    let (stored, versions, mut audit, near_duplicates, names, docs) = match loaded {
+    let (stored, versions, mut audit, (near_duplicates, reports), names, docs) = match loaded {
         Ok((Some(s), v, a, d, n, docs)) => (s, v, a, d, n, docs),
         Ok((None, ..)) => return error_page(state, req, StatusCode::NOT_FOUND),
         Err(_) => return error_page(state, req, StatusCode::INTERNAL_SERVER_ERROR),
@@ -650,6 +664,14 @@ async fn item_page(
         Vec::new()
     };
     let title = format!("{} · v{}", stored.item.id, stored.version);
+    let stats = match state.stats.current(state).await {
+        Ok(all) => all
+            .of_item(stored.item.id.as_str())
+            .into_iter()
+            .map(|q| quality::StatsView::of(state, req, q))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     let page = ItemPage {
         display: ItemDisplay::of(&stored.item),
         version: stored.version,
@@ -669,6 +691,9 @@ async fn item_page(
         saved: params.saved.clone(),
         unchanged: params.unchanged.is_some(),
         flash: params.flash.clone(),
+        stats,
+        reports,
+        can_regrade: stored.published_version.is_some_and(|v| v > 1),
     };
     render(state, req, Some(auth), StatusCode::OK, "item", &title, page)
 }
@@ -717,13 +742,10 @@ pub async fn post_workflow(
     path: web::Path<String>,
     form: web::Form<WorkflowForm>,
 ) -> HttpResponse {
-    let auth = match staff(&state, &req, auth) {
+    let auth = match staff_form(&state, &req, auth, &form.csrf) {
         Ok(a) => a,
         Err(r) => return *r,
     };
-    if auth.check_csrf(&req, Some(&form.csrf)).is_err() {
-        return error_page(&state, &req, StatusCode::FORBIDDEN);
-    }
     let id = path.into_inner();
     let result = workflow(
         &state,
