@@ -2,6 +2,7 @@
 
 mod auth;
 mod bank_import;
+mod browser;
 mod cli;
 mod content;
 mod health;

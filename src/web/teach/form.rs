@@ -87,12 +87,11 @@ impl QuestionForm {
         QuestionForm {
             prefix: prefix.to_owned(),
             kind: "single".into(),
-            options: vec![
-                Default::default(),
-                Default::default(),
-                Default::default(),
-                Default::default(),
-            ],
+            // Ids ready, so the key can be chosen before the first save.
+            options: ["a", "b", "c", "d"]
+                .iter()
+                .map(|id| [(*id).to_owned(), String::new(), String::new()])
+                .collect(),
             ..QuestionForm::default()
         }
     }
@@ -556,9 +555,8 @@ impl QuestionForm {
                     .options
                     .iter()
                     .enumerate()
-                    .filter(|(_, [id, zh, en])| {
-                        !(id.trim().is_empty() && zh.trim().is_empty() && en.trim().is_empty())
-                    })
+                    // A row without text in either language is an unused row, whatever its id.
+                    .filter(|(_, [_, zh, en])| !(zh.trim().is_empty() && en.trim().is_empty()))
                     .map(|(i, [id, zh, en])| {
                         fields.spanned(
                             &name(&format!("o{i}")),

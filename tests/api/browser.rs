@@ -1,0 +1,314 @@
+//! The teachers' workflow in a real browser (headless Chromium through chromedriver): a teacher logs in,
+//! writes a bilingual item, sees the live Markdown preview, saves and submits it; a second teacher
+//! approves it; a candidate finds it by search and sees it, without its key.
+//!
+//! Without chromedriver the test says so and passes — unless TIKU_REQUIRE_BROWSER=1 (set by CI).
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tiku::domain::user::Role;
+
+use super::helpers::{Db, fixture_bank, spawn_app};
+
+fn required() -> bool {
+    std::env::var("TIKU_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// chromedriver on a free local port, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(program: &PathBuf) -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("no free port: {e}"));
+        let child = Command::new(program)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not answer on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
+    let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"])
+        .unwrap_or_else(|| panic!("chromedriver is installed but no Chromium"));
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--window-size=1280,2000",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .unwrap_or_else(|e| panic!("cannot open a browser session: {e}"))
+}
+
+async fn css(c: &Client, selector: &str) -> fantoccini::elements::Element {
+    let found = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(selector))
+        .await;
+    match found {
+        Ok(e) => e,
+        Err(e) => panic!(
+            "no `{selector}` on {:?}: {e}\n{}",
+            c.current_url().await.ok(),
+            c.source().await.unwrap_or_default()
+        ),
+    }
+}
+
+async fn type_into(c: &Client, selector: &str, text: &str) {
+    css(c, selector)
+        .await
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("typing into `{selector}`: {e}"));
+}
+
+async fn click(c: &Client, selector: &str) {
+    css(c, selector)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking `{selector}`: {e}"));
+}
+
+async fn source(c: &Client) -> String {
+    c.source().await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn path(c: &Client) -> String {
+    c.current_url()
+        .await
+        .map(|u| u.path().to_owned())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Waits until the page's path satisfies `ok`.
+async fn wait_for_path(c: &Client, ok: impl Fn(&str) -> bool, what: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let p = path(c).await;
+        if ok(&p) {
+            return p;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{what}: still on {p}: {}",
+            source(c).await
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn log_in(c: &Client, base: &str, login: &str, password: &str) {
+    c.goto(&format!("{base}/login"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    type_into(c, "input[name=login]", login).await;
+    type_into(c, "input[name=password]", password).await;
+    click(c, "main form button[type=submit]").await;
+    wait_for_path(c, |p| p != "/login", "logging in").await;
+}
+
+async fn log_out(c: &Client) {
+    click(c, "form[action='/logout'] button").await;
+    wait_for_path(c, |p| p == "/" || p == "/login", "logging out").await;
+}
+
+#[actix_web::test]
+async fn a_teacher_writes_an_item_a_colleague_approves_it_and_a_candidate_finds_it() {
+    let Some(chromedriver) = find_program(&["chromedriver"]) else {
+        assert!(
+            !required(),
+            "TIKU_REQUIRE_BROWSER=1 but chromedriver is not installed"
+        );
+        eprintln!("chromedriver not found: the browser test is skipped");
+        return;
+    };
+    let app = spawn_app(Db::Sqlite, Some(&fixture_bank())).await;
+    app.add_user(Role::Teacher, "wang", "wang-password");
+    app.add_user(Role::Teacher, "li", "li-password");
+    app.add_user(Role::Candidate, "student@example.com", "student-password");
+    let driver = Driver::start(&chromedriver);
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let c = browser(&driver, profile.path()).await;
+    let base = app.address.clone();
+
+    // A teacher writes a bilingual single-choice item.
+    log_in(&c, &base, "wang", "wang-password").await;
+    c.goto(&format!("{base}/teach/items/new?kind=single"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    css(&c, "select[name=subject]")
+        .await
+        .select_by_value("A")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    css(&c, "select[name=primary_tag]")
+        .await
+        .select_by_value("T3.1")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.execute(
+        "document.querySelectorAll('details').forEach(function (d) { d.open = true; });",
+        vec![],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    click(&c, "input[name=rules][value='Incoterms 2020']").await;
+    type_into(&c, "textarea[name=sources]", "Incoterms 2020, FCA A2/B2").await;
+    type_into(
+        &c,
+        "textarea[name='q.stem_zh']",
+        "按照《2020通则》，FCA术语下**卖方在其营业场所交货**时，由谁负责把货物装上买方安排的运输工具？",
+    )
+    .await;
+    type_into(
+        &c,
+        "textarea[name='q.stem_en']",
+        "Under Incoterms 2020 FCA, when the seller **delivers at its own premises**, who loads the goods onto the buyer's means of transport?",
+    )
+    .await;
+    for (i, zh, en) in [
+        (0, "卖方", "The seller"),
+        (1, "买方", "The buyer"),
+        (2, "买方指定的承运人", "The carrier nominated by the buyer"),
+    ] {
+        type_into(&c, &format!("input[name='q.o{i}.zh']"), zh).await;
+        type_into(&c, &format!("input[name='q.o{i}.en']"), en).await;
+    }
+    click(&c, "input[name='q.answer'][value='a']").await;
+    type_into(
+        &c,
+        "textarea[name='q.expl_zh']",
+        "FCA A2：交货地点为卖方营业场所时，卖方须把货物装上买方安排的运输工具；在其他地点交货时，卖方不负责卸货。买方和承运人都不是此时的装货义务人。",
+    )
+    .await;
+    type_into(
+        &c,
+        "textarea[name='q.expl_en']",
+        "FCA A2: at the seller's premises, delivery is complete when the goods are loaded onto the buyer's means of transport, so the seller loads; elsewhere the seller need not unload. Neither the buyer nor the carrier carries that duty here.",
+    )
+    .await;
+    // The live preview renders the Markdown (server-side, sanitised) as the teacher types.
+    let preview = css(&c, ".live-preview strong").await;
+    let bold = preview.text().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        bold == "卖方在其营业场所交货" || bold == "delivers at its own premises",
+        "{bold}"
+    );
+    click(&c, "button[name=op][value=save]").await;
+    let item_path = wait_for_path(
+        &c,
+        |p| p.starts_with("/teach/items/") && !p.ends_with("/new"),
+        "saving",
+    )
+    .await;
+    let id = item_path.trim_start_matches("/teach/items/").to_owned();
+    assert!(id.starts_with("T3.1-"), "{id}");
+    assert!(source(&c).await.contains("status-draft"));
+
+    // Submitted for review; the author cannot approve it.
+    click(&c, "form[action$='/workflow'] button").await;
+    wait_for_path(&c, |p| p == item_path, "submitting").await;
+    let page = source(&c).await;
+    assert!(page.contains("status-in_review"), "{page}");
+    assert!(!page.contains("value=\"approve\""), "no self-approval");
+    log_out(&c).await;
+
+    // A second teacher approves it from the review queue.
+    log_in(&c, &base, "li", "li-password").await;
+    c.goto(&format!("{base}/teach"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&c, &format!("a[href='/teach/items/{id}']")).await;
+    click(&c, "form:has(input[name=op][value=approve]) button").await;
+    wait_for_path(&c, |p| p == item_path, "approving").await;
+    let page = source(&c).await;
+    assert!(page.contains("status-published"), "{page}");
+    log_out(&c).await;
+
+    // A candidate finds it by search (the index follows within a second) and sees it without its key.
+    log_in(&c, &base, "student@example.com", "student-password").await;
+    let started = Instant::now();
+    loop {
+        c.goto(&format!("{base}/search?q=营业场所"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        if source(&c).await.contains(&format!("href=\"/items/{id}\"")) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the approved item is not found by search"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    }
+    click(&c, &format!("a[href='/items/{id}']")).await;
+    wait_for_path(&c, |p| p == format!("/items/{id}"), "opening the item").await;
+    let page = source(&c).await;
+    assert!(page.contains("卖方在其营业场所交货"), "{page}");
+    assert!(page.contains("The carrier nominated by the buyer"));
+    assert!(
+        !page.contains("FCA A2："),
+        "no explanation before answering"
+    );
+    assert!(!page.contains("✔"), "no key before answering");
+    c.close().await.unwrap_or_else(|e| panic!("{e}"));
+}
