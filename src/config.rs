@@ -57,4 +57,8 @@ pub struct ServeSettings {
     /// Mark cookies Secure (set when users reach the server over HTTPS, e.g. behind a TLS proxy).
     #[arg(long, env = "TIKU_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// The shared secret of the payment provider's callbacks (HMAC-SHA256); without it the callback
+    /// endpoint answers 503 and payments are confirmed by admins.
+    #[arg(long, env = "TIKU_PAYMENT_SECRET", hide_env_values = true)]
+    pub payment_secret: Option<String>,
 }

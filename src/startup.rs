@@ -48,6 +48,7 @@ impl Application {
             search: search.clone(),
             secure_cookies: settings.secure_cookies,
             stats: Default::default(),
+            payment_secret: settings.payment_secret.clone(),
         });
         follow_changes(db, search);
 

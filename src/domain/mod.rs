@@ -2,11 +2,13 @@
 //!
 //! Nothing here does IO or knows about HTTP, SQL, the search index or templates (the `tidy` test keeps it so).
 
+pub mod access;
 pub mod answer;
 pub mod bilingual;
 pub mod blueprint;
 pub mod exam;
 pub mod glossary;
+pub mod identity;
 pub mod item;
 pub mod item_stats;
 pub mod normalize;

@@ -9,7 +9,7 @@ use time::PrimitiveDateTime;
 use super::schema::{audit_log, item_changes, item_versions as v, items as i};
 use super::{AnyConnection, StorageError, conn::write_tx, documents, now, sha256_hex};
 use crate::bank::Bank;
-use crate::domain::item::{Item, Status};
+use crate::domain::item::{Item, ItemId, Status, Subject};
 use crate::domain::similarity::{NEAR_DUPLICATE, Signature, near_pairs};
 use crate::domain::summary::BankSummary;
 
@@ -908,4 +908,46 @@ pub fn queue(
             created_at: at.to_string(),
         })
         .collect())
+}
+
+/// One published item at a glance: id, version, subject, kind, tags (primary first) and difficulty.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedEntry {
+    pub id: ItemId,
+    pub version: u32,
+    pub subject: Subject,
+    pub kind: String,
+    pub tags: Vec<String>,
+    pub difficulty: u8,
+}
+
+/// Every published item at a glance, by id (without loading content).
+pub fn published_index(conn: &mut AnyConnection) -> Result<Vec<PublishedEntry>, StorageError> {
+    let rows: Vec<(String, i32, String, String, String, i32)> = v::table
+        .inner_join(i::table)
+        .filter(v::version.nullable().eq(i::published_version))
+        .order(v::item_id)
+        .select((
+            v::item_id,
+            v::version,
+            v::subject,
+            v::kind,
+            v::tags,
+            v::difficulty,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, version, subject, kind, tags, difficulty)| {
+            let corrupt = |what: String| StorageError::Corrupt(format!("item {id}: {what}"));
+            Ok(PublishedEntry {
+                id: ItemId::parse(&id).map_err(|e| corrupt(e.to_string()))?,
+                version: version.max(0) as u32,
+                subject: Subject::parse(&subject)
+                    .ok_or_else(|| corrupt(format!("subject `{subject}`")))?,
+                kind,
+                tags: serde_json::from_str(&tags).map_err(|e| corrupt(e.to_string()))?,
+                difficulty: difficulty.clamp(1, 5) as u8,
+            })
+        })
+        .collect()
 }

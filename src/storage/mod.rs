@@ -4,12 +4,14 @@
 //! [`Db::connect`], so a fresh database is always current.
 
 pub mod audit;
+pub mod candidates;
 pub mod conn;
 pub mod documents;
 pub mod items;
 pub mod reports;
 pub mod responses;
 pub mod schema;
+pub mod sittings;
 pub mod users;
 
 use std::path::Path;

@@ -129,8 +129,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    candidates (user_id) {
+        user_id -> Text,
+        id_number -> Text,
+        birth_date -> Date,
+        photo -> Nullable<Binary>,
+        photo_type -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sittings (id) {
+        id -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        registration_opens -> Date,
+        registration_closes -> Date,
+        payment_opens -> Date,
+        payment_closes -> Date,
+        test_date -> Date,
+        test_time -> Text,
+        fee_fen -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registrations (id) {
+        id -> Text,
+        user_id -> Text,
+        sitting_id -> Text,
+        amount_fen -> Integer,
+        status -> Text,
+        created_at -> Timestamp,
+        paid_at -> Nullable<Timestamp>,
+        paid_via -> Nullable<Text>,
+        provider_ref -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    payment_events (event_id) {
+        event_id -> Text,
+        registration_id -> Text,
+        outcome -> Text,
+        received_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(item_versions -> items (item_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(registrations -> sittings (sitting_id));
 diesel::allow_tables_to_appear_in_same_query!(
     items,
     item_versions,
@@ -141,5 +192,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     login_failures,
     responses,
-    item_reports
+    item_reports,
+    candidates,
+    sittings,
+    registrations,
+    payment_events
 );

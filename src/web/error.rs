@@ -16,6 +16,9 @@ pub enum ApiError {
         message: String,
         field: Option<String>,
     },
+    /// Several fields are wrong (a form): 400 naming the first, with every one under `fields`.
+    #[error("{}", .0.first().map(|e| e.message.as_str()).unwrap_or("invalid input"))]
+    Fields(Vec<crate::domain::identity::FieldError>),
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -51,6 +54,7 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             ApiError::Invalid { code, .. } => code,
+            ApiError::Fields(_) => "invalid",
             ApiError::NotFound => "not_found",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
@@ -96,7 +100,7 @@ pub struct ErrorDetail {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Invalid { .. } | ApiError::Fields(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -122,6 +126,7 @@ impl ResponseError for ApiError {
         };
         let field = match self {
             ApiError::Invalid { field, .. } => field.clone(),
+            ApiError::Fields(list) => list.first().map(|e| e.field.to_owned()),
             _ => None,
         };
         let mut resp = HttpResponse::build(self.status_code());
@@ -138,6 +143,16 @@ impl ResponseError for ApiError {
                 );
             }
             return resp.json(body);
+        }
+        if let ApiError::Fields(list) = self {
+            let fields: Vec<serde_json::Value> = list
+                .iter()
+                .map(|e| serde_json::json!({"field": e.field, "message": e.message}))
+                .collect();
+            return resp.json(serde_json::json!({
+                "error": {"code": self.code(), "message": message, "field": field},
+                "fields": fields,
+            }));
         }
         resp.json(ErrorBody {
             error: ErrorDetail {

@@ -3,8 +3,12 @@
 //! Only this module knows HTTP and templates. Handlers call storage on blocking threads and hand typed
 //! view models to templates.
 
+pub mod access;
+pub mod admin;
+pub mod admin_pages;
 pub mod auth;
 pub mod bank;
+pub mod candidates;
 pub mod error;
 pub mod health;
 pub mod i18n;
@@ -12,8 +16,10 @@ pub mod item_page;
 pub mod items;
 pub mod login;
 pub mod markdown;
+pub mod multipart;
 pub mod pages;
 pub mod present;
+pub mod register;
 pub mod reports;
 pub mod search;
 pub mod teach;
@@ -35,6 +41,8 @@ pub struct AppState {
     pub search: std::sync::Arc<crate::search::SearchIndex>,
     /// Whether cookies get the Secure flag (the server is reached over HTTPS).
     pub secure_cookies: bool,
+    /// The payment provider's callback secret, if payments are confirmed by callback.
+    pub payment_secret: Option<String>,
     /// Item statistics, derived from the answer log and recomputed as answers arrive.
     pub stats: std::sync::Arc<teach::quality::StatsCache>,
 }
@@ -56,6 +64,12 @@ impl AppState {
     }
 }
 
+/// Today's date in Beijing time: the exam's dates (registration windows, test dates) are Beijing dates.
+pub fn beijing_today() -> time::Date {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    time::OffsetDateTime::now_utc().to_offset(offset).date()
+}
+
 /// Every route of the service. JSON endpoints go through `service` so they appear in the OpenAPI document.
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(health::get_healthz)
@@ -70,6 +84,16 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(teach::interchange::get_export)
         .service(teach::quality::get_item_stats)
         .service(teach::quality::post_regrade)
+        .service(candidates::post_candidate)
+        .service(candidates::get_me)
+        .service(candidates::put_photo)
+        .service(candidates::get_sittings)
+        .service(candidates::post_registration)
+        .service(admin::post_sitting)
+        .service(admin::post_payment)
+        .service(admin::post_payment_list)
+        .service(admin::post_callback)
+        .service(admin::get_orders)
         .service(reports::post_report)
         .service(reports::get_reports)
         .service(reports::post_resolve)
@@ -105,6 +129,31 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             aw::post().to(teach::quality::post_regrade_page),
         )
         .route("/items/{id}", aw::get().to(item_page::get_public_item))
+        .route("/register", aw::get().to(register::get_register))
+        .route("/register", aw::post().to(register::post_register))
+        .route("/me", aw::get().to(register::get_me_page))
+        .route("/me/photo", aw::get().to(register::get_me_photo))
+        .route(
+            "/me/registrations",
+            aw::post().to(register::post_me_registration),
+        )
+        .route("/admin", aw::get().to(admin_pages::get_admin))
+        .route(
+            "/admin/sittings",
+            aw::post().to(admin_pages::post_sitting_form),
+        )
+        .route(
+            "/admin/payments",
+            aw::post().to(admin_pages::post_upload_form),
+        )
+        .route(
+            "/admin/candidates/{id}/payment",
+            aw::post().to(admin_pages::post_confirm_form),
+        )
+        .route(
+            "/admin/candidates/{id}/photo",
+            aw::get().to(admin_pages::get_candidate_photo),
+        )
         .route(
             "/items/{id}/report",
             aw::post().to(reports::post_report_form),

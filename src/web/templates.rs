@@ -33,6 +33,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("reports", include_str!("../../templates/reports.hbs")),
     ("stats", include_str!("../../templates/stats.hbs")),
     ("regrade", include_str!("../../templates/regrade.hbs")),
+    ("register", include_str!("../../templates/register.hbs")),
+    ("me", include_str!("../../templates/me.hbs")),
+    ("admin", include_str!("../../templates/admin.hbs")),
 ];
 
 /// The interface strings.

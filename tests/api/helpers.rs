@@ -29,6 +29,9 @@ pub struct TestApp {
 
 static WARNED: Once = Once::new();
 
+/// The payment provider's secret the test servers are started with.
+pub const PAYMENT_SECRET: &str = "test-payment-secret";
+
 /// The bank used by the tests (small and valid).
 pub fn fixture_bank() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank")
@@ -88,6 +91,7 @@ async fn spawn_app_with(db: Db, database_url: Option<String>, bank: Option<&Path
         workers: Some(1),
         log_format: LogFormat::Text,
         secure_cookies: false,
+        payment_secret: Some(PAYMENT_SECRET.into()),
     };
     let app = Application::build(settings)
         .await

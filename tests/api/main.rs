@@ -3,6 +3,7 @@
 mod auth;
 mod bank_import;
 mod browser;
+mod candidates;
 mod cli;
 mod content;
 mod health;

@@ -8,7 +8,6 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine;
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::{STAFF, staff};
@@ -475,32 +474,16 @@ pub async fn post_import_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     auth: MaybeAuth,
-    mut payload: Multipart,
+    payload: Multipart,
 ) -> HttpResponse {
     let auth = match staff(&state, &req, auth) {
         Ok(a) => a,
         Err(r) => return *r,
     };
-    let mut fields: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let mut total = 0usize;
-    while let Some(Ok(mut field)) = payload.next().await {
-        let name = field.name().unwrap_or_default().to_owned();
-        let mut data = Vec::new();
-        while let Some(Ok(chunk)) = field.next().await {
-            total += chunk.len();
-            if total > MAX_IMPORT_BYTES * 2 {
-                return error_page(&state, &req, StatusCode::PAYLOAD_TOO_LARGE);
-            }
-            data.extend_from_slice(&chunk);
-        }
-        fields.insert(name, data);
-    }
-    let text = |k: &str| {
-        fields
-            .get(k)
-            .map(|v| String::from_utf8_lossy(v).trim().to_owned())
-            .unwrap_or_default()
+    let Some(form) = crate::web::multipart::read(payload, MAX_IMPORT_BYTES * 2).await else {
+        return error_page(&state, &req, StatusCode::PAYLOAD_TOO_LARGE);
     };
+    let text = |k: &str| form.text(k);
     if auth.check_csrf(&req, Some(&text("csrf"))).is_err() {
         return error_page(&state, &req, StatusCode::FORBIDDEN);
     }
@@ -516,8 +499,8 @@ pub async fn post_import_page(
         difficulty: Some(text("difficulty")),
         keep_status: Some(text("keep_status")),
     };
-    let bytes = match fields.get("file").filter(|f| !f.is_empty()) {
-        Some(f) => f.clone(),
+    let bytes = match form.file("file") {
+        Some(f) => f.to_vec(),
         None => base64::engine::general_purpose::STANDARD
             .decode(text("payload"))
             .unwrap_or_default(),
