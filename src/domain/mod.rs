@@ -12,6 +12,7 @@ pub mod identity;
 pub mod item;
 pub mod item_stats;
 pub mod normalize;
+pub mod practice;
 pub mod regrade;
 pub mod rules;
 pub mod scoring;

@@ -10,7 +10,7 @@ use super::normalize::normalize_answer;
 const FLOAT_SLACK: f64 = 1e-9;
 
 /// How a mark was reached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MarkState {
     /// Scored by the machine against the key.

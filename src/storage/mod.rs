@@ -8,6 +8,7 @@ pub mod candidates;
 pub mod conn;
 pub mod documents;
 pub mod items;
+pub mod practice;
 pub mod reports;
 pub mod responses;
 pub mod schema;

@@ -290,3 +290,45 @@ pub fn confirm_marks(
     }
     Ok(())
 }
+
+/// Records the candidate's own assessment of their written answer `id` (only their own, only once it is
+/// pending or self-assessed). False when there is no such answer of theirs.
+pub fn self_assess(
+    conn: &mut AnyConnection,
+    id: i64,
+    user_id: &str,
+    awarded: u32,
+) -> Result<bool, StorageError> {
+    let n = diesel::update(
+        r::table
+            .filter(r::id.eq(id))
+            .filter(r::user_id.eq(user_id))
+            .filter(r::state.eq_any([
+                state_code(MarkState::Pending),
+                state_code(MarkState::SelfAssessed),
+            ])),
+    )
+    .set((
+        r::awarded.eq(awarded as i32),
+        r::state.eq(state_code(MarkState::SelfAssessed)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The user's latest answer to a question given in a practice session context (for self-assessment).
+pub fn latest_of(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    question_id: &str,
+) -> Result<Option<Response>, StorageError> {
+    r::table
+        .filter(r::user_id.eq(user_id))
+        .filter(r::question_id.eq(question_id))
+        .order(r::id.desc())
+        .select(response_columns!())
+        .first::<ResponseRow>(conn)
+        .optional()?
+        .map(response)
+        .transpose()
+}

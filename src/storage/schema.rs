@@ -179,6 +179,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    practice_sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        mode -> Text,
+        scope -> Text,
+        queue -> Text,
+        position -> Integer,
+        current_version -> Nullable<Integer>,
+        current_variant -> Nullable<BigInt>,
+        served_at -> Nullable<Timestamp>,
+        answered -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    practice_progress (user_id, scope) {
+        user_id -> Text,
+        scope -> Text,
+        last_item -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mistakes (user_id, question_id) {
+        user_id -> Text,
+        item_id -> Text,
+        question_id -> Text,
+        added_at -> Timestamp,
+        right_streak -> Integer,
+        last_right_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    favorites (user_id, item_id) {
+        user_id -> Text,
+        item_id -> Text,
+        added_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(item_versions -> items (item_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(registrations -> sittings (sitting_id));
@@ -196,5 +240,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     candidates,
     sittings,
     registrations,
-    payment_events
+    payment_events,
+    practice_sessions,
+    practice_progress,
+    mistakes,
+    favorites
 );

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod admin;
 pub mod admin_pages;
+pub mod answer_form;
 pub mod auth;
 pub mod bank;
 pub mod candidates;
@@ -18,6 +19,8 @@ pub mod login;
 pub mod markdown;
 pub mod multipart;
 pub mod pages;
+pub mod practice;
+pub mod practice_pages;
 pub mod present;
 pub mod register;
 pub mod reports;
@@ -94,6 +97,12 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(admin::post_payment_list)
         .service(admin::post_callback)
         .service(admin::get_orders)
+        .service(practice::post_practice)
+        .service(practice::get_next)
+        .service(practice::post_answer)
+        .service(practice::post_self_assessment)
+        .service(practice::post_skip)
+        .service(practice::post_favorite)
         .service(reports::post_report)
         .service(reports::get_reports)
         .service(reports::post_resolve)
@@ -129,6 +138,22 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             aw::post().to(teach::quality::post_regrade_page),
         )
         .route("/items/{id}", aw::get().to(item_page::get_public_item))
+        .route("/practice", aw::get().to(practice_pages::get_start))
+        .route("/practice", aw::post().to(practice_pages::post_start))
+        .route("/practice/{id}", aw::get().to(practice_pages::get_item))
+        .route("/practice/{id}", aw::post().to(practice_pages::post_item))
+        .route(
+            "/practice/{id}/skip",
+            aw::post().to(practice_pages::post_skip),
+        )
+        .route(
+            "/practice/{id}/assess",
+            aw::post().to(practice_pages::post_assess),
+        )
+        .route(
+            "/favorites/{item}",
+            aw::post().to(practice_pages::post_favorite),
+        )
         .route("/register", aw::get().to(register::get_register))
         .route("/register", aw::post().to(register::post_register))
         .route("/me", aw::get().to(register::get_me_page))

@@ -137,6 +137,97 @@ pub fn present(item: &Item, version: u32, order: &dyn Fn(&str) -> Option<Vec<Str
     }
 }
 
+/// What a candidate learns about a question once they have answered it: their mark, the key and the
+/// explanation (for written questions, the model answer and the rubric to assess themselves against).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Revealed {
+    /// The question answered: the item's id or `{item}.{part}`.
+    pub id: String,
+    pub correct: bool,
+    pub score: u32,
+    pub max: u32,
+    /// auto, pending (a written answer awaiting assessment), graded or self_assessed.
+    pub state: crate::domain::scoring::MarkState,
+    /// The key, in the form of an answer.
+    #[schema(value_type = Object)]
+    pub answer: serde_json::Value,
+    /// For fill-in questions: every accepted answer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<String>,
+    /// The candidate's answer, as given.
+    #[schema(value_type = Object)]
+    pub given: serde_json::Value,
+    pub explanation_zh: String,
+    pub explanation_en: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_answer_zh: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_answer_en: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rubric: Vec<RubricLine>,
+}
+
+/// One criterion of a rubric, revealed after a written answer.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct RubricLine {
+    pub zh: String,
+    pub en: String,
+    pub points: u32,
+}
+
+/// Reveals question `question_id` of an (instantiated) item to a candidate who answered `given` and got
+/// `mark`. A case part's explanation is followed by the case's own.
+pub fn reveal(
+    item: &Item,
+    question_id: &str,
+    given: serde_json::Value,
+    mark: crate::domain::scoring::Mark,
+) -> Option<Revealed> {
+    let questions = item.questions();
+    let (_, q) = questions.iter().find(|(id, _)| id == question_id)?;
+    let (mut zh, mut en) = (q.explanation.zh.clone(), q.explanation.en.clone());
+    if let Body::Case(c) = &item.body
+        && let Some(x) = &c.explanation
+    {
+        zh = format!("{zh}\n\n{}", x.zh).trim().to_owned();
+        en = format!("{en}\n\n{}", x.en).trim().to_owned();
+    }
+    let (accepted, model, rubric) = match &q.response {
+        Response::Fill { accept } => (accept.clone(), None, Vec::new()),
+        Response::Written {
+            model_answer,
+            rubric,
+        } => (
+            Vec::new(),
+            Some(model_answer.clone()),
+            rubric
+                .iter()
+                .map(|c| RubricLine {
+                    zh: c.text.zh.clone(),
+                    en: c.text.en.clone(),
+                    points: c.points,
+                })
+                .collect(),
+        ),
+        _ => (Vec::new(), None, Vec::new()),
+    };
+    Some(Revealed {
+        id: question_id.to_owned(),
+        correct: mark.correct(),
+        score: mark.awarded,
+        max: mark.max,
+        state: mark.state,
+        answer: crate::domain::answer::key_json(&q.response),
+        accepted,
+        given,
+        explanation_zh: zh,
+        explanation_en: en,
+        model_answer_zh: model.as_ref().map(|m| m.zh.clone()),
+        model_answer_en: model.map(|m| m.en),
+        rubric,
+    })
+}
+
 /// No reordering.
 pub fn authored_order(_: &str) -> Option<Vec<String>> {
     None

@@ -36,6 +36,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("register", include_str!("../../templates/register.hbs")),
     ("me", include_str!("../../templates/me.hbs")),
     ("admin", include_str!("../../templates/admin.hbs")),
+    (
+        "answer_item",
+        include_str!("../../templates/answer_item.hbs"),
+    ),
+    (
+        "practice_start",
+        include_str!("../../templates/practice_start.hbs"),
+    ),
+    (
+        "practice_item",
+        include_str!("../../templates/practice_item.hbs"),
+    ),
+    (
+        "practice_feedback",
+        include_str!("../../templates/practice_feedback.hbs"),
+    ),
 ];
 
 /// The interface strings.

@@ -11,6 +11,7 @@ mod helpers;
 mod imports;
 mod pages;
 mod pg;
+mod practice;
 mod quality;
 mod search;
 mod teach;

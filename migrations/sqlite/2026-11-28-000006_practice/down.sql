@@ -1,0 +1,4 @@
+DROP TABLE favorites;
+DROP TABLE mistakes;
+DROP TABLE practice_progress;
+DROP TABLE practice_sessions;
