@@ -48,9 +48,13 @@ impl Application {
             search: search.clone(),
             secure_cookies: settings.secure_cookies,
             stats: Default::default(),
+            mocks: Arc::new(web::mocks::Mocks::new(web::mocks::writer::Writer::start(
+                db.clone(),
+            ))),
             payment_secret: settings.payment_secret.clone(),
         });
         follow_changes(db, search);
+        submit_at_deadlines(state.clone());
 
         let listener = TcpListener::bind(&settings.address)?;
         let port = listener.local_addr()?.port();
@@ -117,6 +121,25 @@ async fn open_search(db: &Db, data_dir: &Path) -> anyhow::Result<Arc<SearchIndex
         Ok(Arc::new(index))
     })
     .await?
+}
+
+/// How often each server looks for mock attempts past their deadline.
+const DEADLINE_SWEEP: Duration = Duration::from_secs(5);
+
+/// Submits mock attempts whose deadline has passed, whether or not the candidate is still there. Every
+/// server sweeps; claiming an attempt is one conditional update, so each is submitted once.
+fn submit_at_deadlines(state: aw::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(DEADLINE_SWEEP);
+        loop {
+            tick.tick().await;
+            match web::mocks::submit_due(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(attempts = n, "submitted at the deadline"),
+                Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+            }
+        }
+    });
 }
 
 /// Follows the database's change feed in the background, so that changes saved by any server become

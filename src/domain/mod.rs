@@ -8,6 +8,7 @@ pub mod bilingual;
 pub mod blueprint;
 pub mod exam;
 pub mod glossary;
+pub mod grading;
 pub mod identity;
 pub mod item;
 pub mod item_stats;

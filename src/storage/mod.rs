@@ -3,6 +3,7 @@
 //! Only this module knows SQL. It hands back domain types, never rows. Migrations are embedded and run by
 //! [`Db::connect`], so a fresh database is always current.
 
+pub mod attempts;
 pub mod audit;
 pub mod candidates;
 pub mod conn;

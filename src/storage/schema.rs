@@ -223,6 +223,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attempts (id) {
+        id -> Text,
+        user_id -> Text,
+        blueprint -> Text,
+        seed -> BigInt,
+        pool_version -> Text,
+        paper -> Text,
+        started_at -> Timestamp,
+        deadline -> Timestamp,
+        status -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<Text>,
+        total -> Nullable<Integer>,
+        passed -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    attempt_answers (attempt_id, slot) {
+        attempt_id -> Text,
+        slot -> Text,
+        answer -> Text,
+        saved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    item_exposure (item_id) {
+        item_id -> Text,
+        uses -> BigInt,
+    }
+}
+
 diesel::joinable!(item_versions -> items (item_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(registrations -> sittings (sitting_id));
@@ -244,5 +278,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     practice_sessions,
     practice_progress,
     mistakes,
-    favorites
+    favorites,
+    attempts,
+    attempt_answers,
+    item_exposure
 );

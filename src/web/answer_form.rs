@@ -21,8 +21,10 @@ pub struct OptionInput {
 #[derive(Serialize)]
 pub struct QuestionInput {
     pub id: String,
-    /// The form field's name: `a:{question id}`.
+    /// The form field's name: `a:{slot}`.
     pub name: String,
+    /// Where the answer is saved: the question id in practice, the paper's slot in a mock.
+    pub slot: String,
     pub kind: String,
     pub points: u32,
     pub stem_zh_html: String,
@@ -64,6 +66,7 @@ fn question(q: QuestionView, given: Option<&Value>, done: bool) -> QuestionInput
     };
     QuestionInput {
         name: format!("a:{}", q.id),
+        slot: q.id.clone(),
         kind: q.kind,
         points: q.points,
         stem_zh_html: to_safe_html(&q.stem_zh),

@@ -17,6 +17,7 @@ pub mod item_page;
 pub mod items;
 pub mod login;
 pub mod markdown;
+pub mod mocks;
 pub mod multipart;
 pub mod pages;
 pub mod practice;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The payment provider's callback secret, if payments are confirmed by callback.
     pub payment_secret: Option<String>,
+    /// Mock exams: the group-commit writer and the caches of the pool and attempts.
+    pub mocks: std::sync::Arc<mocks::Mocks>,
     /// Item statistics, derived from the answer log and recomputed as answers arrive.
     pub stats: std::sync::Arc<teach::quality::StatsCache>,
 }
@@ -103,6 +106,12 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(practice::post_self_assessment)
         .service(practice::post_skip)
         .service(practice::post_favorite)
+        .service(mocks::api::post_mock)
+        .service(mocks::api::put_answer)
+        .service(mocks::api::get_mock)
+        .service(mocks::api::post_submit)
+        .service(mocks::api::get_result)
+        .service(mocks::api::post_self_assessment)
         .service(reports::post_report)
         .service(reports::get_reports)
         .service(reports::post_resolve)
@@ -153,6 +162,15 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .route(
             "/favorites/{item}",
             aw::post().to(practice_pages::post_favorite),
+        )
+        .route("/mocks", aw::get().to(mocks::pages::get_list))
+        .route("/mocks", aw::post().to(mocks::pages::post_start))
+        .route("/mocks/{id}", aw::get().to(mocks::pages::get_sitting))
+        .route("/mocks/{id}/save", aw::post().to(mocks::pages::post_save))
+        .route("/mocks/{id}/result", aw::get().to(mocks::pages::get_result))
+        .route(
+            "/mocks/{id}/assess",
+            aw::post().to(mocks::pages::post_assess),
         )
         .route("/register", aw::get().to(register::get_register))
         .route("/register", aw::post().to(register::post_register))

@@ -128,6 +128,7 @@ pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
 
 const APP_CSS: &str = include_str!("../../templates/static/app.css");
 const EDITOR_JS: &str = include_str!("../../templates/static/editor.js");
+const MOCK_JS: &str = include_str!("../../templates/static/mock.js");
 
 /// `GET /static/{file}`: the embedded stylesheet (and later scripts).
 pub async fn get_static(
@@ -138,6 +139,7 @@ pub async fn get_static(
     let (body, mime) = match file.as_str() {
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         "editor.js" => (EDITOR_JS, "text/javascript; charset=utf-8"),
+        "mock.js" => (MOCK_JS, "text/javascript; charset=utf-8"),
         _ => return error_page(&state, &req, StatusCode::NOT_FOUND),
     };
     HttpResponse::Ok()

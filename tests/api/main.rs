@@ -9,6 +9,7 @@ mod content;
 mod health;
 mod helpers;
 mod imports;
+mod mocks;
 mod pages;
 mod pg;
 mod practice;

@@ -405,6 +405,13 @@ pub async fn regrade_item(
                 crate::storage::conn::write_tx(c, |c| {
                     responses::remark(c, &list, version)?;
                     responses::confirm_marks(c, &unchanged, version)?;
+                    // The attempts' totals (and so the cohort's ranking) follow the new marks.
+                    let rules = crate::storage::documents::load(c)?.exam;
+                    for attempt_id in &changed {
+                        if let Some(at) = crate::storage::attempts::get(c, attempt_id)? {
+                            crate::web::mocks::refresh_totals(c, &at, &rules)?;
+                        }
+                    }
                     audit::log(
                         c,
                         &actor,

@@ -1,0 +1,3 @@
+DROP TABLE item_exposure;
+DROP TABLE attempt_answers;
+DROP TABLE attempts;

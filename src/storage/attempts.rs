@@ -1,0 +1,329 @@
+//! Mock exam attempts: the paper as assembled, the deadline, the saved answers, submission (by the
+//! candidate or by the server at the deadline), totals for the cohort's ranking, and item exposure.
+//!
+//! Saving answers is the hot path: [`save_batch`] writes many saves in the caller's transaction (one
+//! commit for the batch: group commit), each one conditional on its attempt being open and before its
+//! deadline — checked in the same statement, so no save lands after a submission on any server.
+
+use std::collections::{BTreeSet, HashMap};
+
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamp};
+use time::PrimitiveDateTime;
+
+use super::conn::write_tx;
+use super::schema::{attempt_answers as aa, attempts as a, item_exposure as ie};
+use super::{AnyConnection, StorageError};
+use crate::domain::grading::PaperQuestion;
+use crate::paper::Paper;
+
+/// What is stored of an assembled paper: the paper and every answerable question.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StoredPaper {
+    pub paper: Paper,
+    pub questions: Vec<PaperQuestion>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptStatus {
+    Open,
+    Submitted,
+}
+
+/// An attempt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attempt {
+    pub id: String,
+    pub user_id: String,
+    pub blueprint: String,
+    pub seed: u64,
+    pub pool_version: String,
+    pub paper: StoredPaper,
+    pub started_at: PrimitiveDateTime,
+    pub deadline: PrimitiveDateTime,
+    pub status: AttemptStatus,
+    pub submitted_at: Option<PrimitiveDateTime>,
+    /// `candidate` or `deadline`.
+    pub submitted_by: Option<String>,
+    pub total: Option<u32>,
+    pub passed: Option<bool>,
+}
+
+type AttemptRow = (
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    PrimitiveDateTime,
+    PrimitiveDateTime,
+    String,
+    Option<PrimitiveDateTime>,
+    Option<String>,
+    Option<i32>,
+    Option<bool>,
+);
+
+macro_rules! attempt_columns {
+    () => {
+        (
+            a::id,
+            a::user_id,
+            a::blueprint,
+            a::seed,
+            a::pool_version,
+            a::paper,
+            a::started_at,
+            a::deadline,
+            a::status,
+            a::submitted_at,
+            a::submitted_by,
+            a::total,
+            a::passed,
+        )
+    };
+}
+
+fn attempt(row: AttemptRow) -> Result<Attempt, StorageError> {
+    let paper = serde_json::from_str(&row.5)
+        .map_err(|e| StorageError::Corrupt(format!("attempt {}: paper: {e}", row.0)))?;
+    Ok(Attempt {
+        id: row.0,
+        user_id: row.1,
+        blueprint: row.2,
+        seed: row.3 as u64,
+        pool_version: row.4,
+        paper,
+        started_at: row.6,
+        deadline: row.7,
+        status: if row.8 == "open" {
+            AttemptStatus::Open
+        } else {
+            AttemptStatus::Submitted
+        },
+        submitted_at: row.9,
+        submitted_by: row.10,
+        total: row.11.map(|t| t.max(0) as u32),
+        passed: row.12,
+    })
+}
+
+/// Stores a new attempt.
+pub fn create(conn: &mut AnyConnection, at: &Attempt) -> Result<(), StorageError> {
+    let paper =
+        serde_json::to_string(&at.paper).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    diesel::insert_into(a::table)
+        .values((
+            a::id.eq(&at.id),
+            a::user_id.eq(&at.user_id),
+            a::blueprint.eq(&at.blueprint),
+            a::seed.eq(at.seed as i64),
+            a::pool_version.eq(&at.pool_version),
+            a::paper.eq(paper),
+            a::started_at.eq(at.started_at),
+            a::deadline.eq(at.deadline),
+            a::status.eq("open"),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Attempt>, StorageError> {
+    a::table
+        .filter(a::id.eq(id))
+        .select(attempt_columns!())
+        .first::<AttemptRow>(conn)
+        .optional()?
+        .map(attempt)
+        .transpose()
+}
+
+/// A user's attempts, newest first.
+pub fn of_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Attempt>, StorageError> {
+    a::table
+        .filter(a::user_id.eq(user_id))
+        .order(a::started_at.desc())
+        .select(attempt_columns!())
+        .load::<AttemptRow>(conn)?
+        .into_iter()
+        .map(attempt)
+        .collect()
+}
+
+/// The items of a user's earlier papers (to avoid them first).
+pub fn seen_items(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<BTreeSet<String>, StorageError> {
+    Ok(of_user(conn, user_id)?
+        .into_iter()
+        .flat_map(|at| {
+            at.paper
+                .questions
+                .into_iter()
+                .map(|q| q.item_id)
+                .collect::<Vec<_>>()
+        })
+        .collect())
+}
+
+/// The saved answers of an attempt, by slot.
+pub fn answers(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<HashMap<String, (serde_json::Value, PrimitiveDateTime)>, StorageError> {
+    let rows: Vec<(String, String, PrimitiveDateTime)> = aa::table
+        .filter(aa::attempt_id.eq(id))
+        .select((aa::slot, aa::answer, aa::saved_at))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(slot, answer, at)| {
+            let v = serde_json::from_str(&answer)
+                .map_err(|e| StorageError::Corrupt(format!("attempt {id} slot {slot}: {e}")))?;
+            Ok((slot, (v, at)))
+        })
+        .collect()
+}
+
+/// One save of an answer.
+#[derive(Clone, Debug)]
+pub struct Save {
+    pub attempt_id: String,
+    pub slot: String,
+    /// The answer as JSON text.
+    pub answer: String,
+    pub at: PrimitiveDateTime,
+}
+
+/// Writes the saves in the caller's transaction; each lands only if its attempt is open and before its
+/// deadline at `save.at`. Returns, per save, whether it landed.
+pub fn save_batch(conn: &mut AnyConnection, saves: &[Save]) -> Result<Vec<bool>, StorageError> {
+    let mut out = Vec::with_capacity(saves.len());
+    for s in saves {
+        let n = match conn {
+            AnyConnection::Sqlite(c) => diesel::sql_query(
+                "INSERT INTO attempt_answers (attempt_id, slot, answer, saved_at) \
+                 SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM attempts WHERE id = ? AND status = 'open' AND deadline > ?) \
+                 ON CONFLICT (attempt_id, slot) DO UPDATE SET answer = excluded.answer, saved_at = excluded.saved_at",
+            )
+            .bind::<Text, _>(&s.attempt_id)
+            .bind::<Text, _>(&s.slot)
+            .bind::<Text, _>(&s.answer)
+            .bind::<Timestamp, _>(s.at)
+            .bind::<Text, _>(&s.attempt_id)
+            .bind::<Timestamp, _>(s.at)
+            .execute(c)?,
+            // FOR SHARE: a submission (which updates the row) waits for saves in flight, and a save
+            // waiting behind a submission sees it submitted.
+            AnyConnection::Postgresql(c) => diesel::sql_query(
+                "INSERT INTO attempt_answers (attempt_id, slot, answer, saved_at) \
+                 SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM attempts WHERE id = $1 AND status = 'open' AND deadline > $4 FOR SHARE) \
+                 ON CONFLICT (attempt_id, slot) DO UPDATE SET answer = excluded.answer, saved_at = excluded.saved_at",
+            )
+            .bind::<Text, _>(&s.attempt_id)
+            .bind::<Text, _>(&s.slot)
+            .bind::<Text, _>(&s.answer)
+            .bind::<Timestamp, _>(s.at)
+            .execute(c)?,
+        };
+        out.push(n == 1);
+    }
+    Ok(out)
+}
+
+/// Saves in one transaction of their own (one commit).
+pub fn save_all(conn: &mut AnyConnection, saves: &[Save]) -> Result<Vec<bool>, StorageError> {
+    write_tx(conn, |c| save_batch(c, saves))
+}
+
+/// Marks an open attempt submitted (inside the caller's transaction). False when it was not open.
+pub fn claim_submission(
+    conn: &mut AnyConnection,
+    id: &str,
+    by: &str,
+    at: PrimitiveDateTime,
+) -> Result<bool, StorageError> {
+    let n = diesel::update(a::table.filter(a::id.eq(id)).filter(a::status.eq("open")))
+        .set((
+            a::status.eq("submitted"),
+            a::submitted_at.eq(Some(at)),
+            a::submitted_by.eq(Some(by)),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Records an attempt's earned total and pass (for the cohort's ranking).
+pub fn set_totals(
+    conn: &mut AnyConnection,
+    id: &str,
+    total: u32,
+    passed: bool,
+) -> Result<(), StorageError> {
+    diesel::update(a::table.filter(a::id.eq(id)))
+        .set((a::total.eq(Some(total as i32)), a::passed.eq(Some(passed))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Open attempts whose deadline has passed.
+pub fn due(
+    conn: &mut AnyConnection,
+    now: PrimitiveDateTime,
+    limit: i64,
+) -> Result<Vec<String>, StorageError> {
+    Ok(a::table
+        .filter(a::status.eq("open"))
+        .filter(a::deadline.le(now))
+        .order(a::deadline.asc())
+        .limit(limit)
+        .select(a::id)
+        .load(conn)?)
+}
+
+/// The totals of the passers among the attempts of `blueprint` submitted since `since` (the cohort).
+pub fn cohort_passers(
+    conn: &mut AnyConnection,
+    blueprint: &str,
+    since: PrimitiveDateTime,
+) -> Result<Vec<u32>, StorageError> {
+    let v: Vec<Option<i32>> = a::table
+        .filter(a::blueprint.eq(blueprint))
+        .filter(a::status.eq("submitted"))
+        .filter(a::submitted_at.ge(since))
+        .filter(a::passed.eq(true))
+        .select(a::total)
+        .load(conn)?;
+    Ok(v.into_iter().flatten().map(|t| t.max(0) as u32).collect())
+}
+
+/// How many papers have used each item.
+pub fn exposure(conn: &mut AnyConnection) -> Result<HashMap<String, u32>, StorageError> {
+    let rows: Vec<(String, i64)> = ie::table.select((ie::item_id, ie::uses)).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, n.clamp(0, i64::from(u32::MAX)) as u32))
+        .collect())
+}
+
+/// Adds uses to items' exposure.
+pub fn add_exposure(
+    conn: &mut AnyConnection,
+    uses: &HashMap<String, u32>,
+) -> Result<(), StorageError> {
+    write_tx(conn, |conn| {
+        for (item, n) in uses {
+            let updated = diesel::update(ie::table.filter(ie::item_id.eq(item)))
+                .set(ie::uses.eq(ie::uses + i64::from(*n)))
+                .execute(conn)?;
+            if updated == 0 {
+                diesel::insert_into(ie::table)
+                    .values((ie::item_id.eq(item), ie::uses.eq(i64::from(*n))))
+                    .execute(conn)?;
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,171 @@
+//! The mock exams' JSON API: start, save an answer (acknowledged once durable), resume, submit, result,
+//! and self-assessment of written answers after submission.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use serde::Deserialize;
+use time::format_description::well_known::Rfc3339;
+
+use crate::storage::attempts::{self, AttemptStatus};
+use crate::web::auth::Auth;
+use crate::web::{ApiError, AppState};
+
+fn rfc3339(t: time::PrimitiveDateTime) -> String {
+    t.assume_utc().format(&Rfc3339).unwrap_or_default()
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct StartMock {
+    /// full (both subjects, 180 minutes), A or B (90 minutes).
+    pub blueprint: String,
+    /// Reproduces a paper: the same blueprint, bank and seed give the same paper.
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+/// `POST /api/v1/mocks` → `201 {"attempt_id", "deadline", "paper"}`.
+#[utoipa::path(
+    tag = "mocks",
+    request_body = StartMock,
+    responses(
+        (status = 201, description = "The attempt, its deadline and the paper (no key anywhere)"),
+        (status = 403, description = "The exam fee is not confirmed", body = crate::web::error::ErrorBody)
+    )
+)]
+#[post("/api/v1/mocks")]
+pub async fn post_mock(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    body: web::Json<StartMock>,
+) -> Result<HttpResponse, ApiError> {
+    auth.check_csrf(&req, None)?;
+    let s = super::start(&state, &auth, &body.blueprint, body.seed).await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "attempt_id": s.attempt.id,
+        "deadline": rfc3339(s.attempt.deadline),
+        "paper": s.paper,
+    })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SaveBody {
+    #[schema(value_type = Object)]
+    pub answer: serde_json::Value,
+}
+
+/// `PUT /api/v1/mocks/{attempt_id}/answers/{ref}` → `200 {"saved_at"}` once durable; 409 when closed.
+#[utoipa::path(
+    tag = "mocks",
+    params(("attempt_id" = String, Path, description = "The attempt"), ("ref" = String, Path, description = "The slot (a case part: `{ref}.{part}`)")),
+    request_body = SaveBody,
+    responses(
+        (status = 200, description = "Saved durably"),
+        (status = 400, description = "The answer does not fit the question", body = crate::web::error::ErrorBody),
+        (status = 404, description = "No such attempt of yours, or no such slot", body = crate::web::error::ErrorBody),
+        (status = 409, description = "Submitted, or the time is up", body = crate::web::error::ErrorBody)
+    )
+)]
+#[put("/api/v1/mocks/{attempt_id}/answers/{slot}")]
+pub async fn put_answer(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<SaveBody>,
+) -> Result<HttpResponse, ApiError> {
+    auth.check_csrf(&req, None)?;
+    let (id, slot) = path.into_inner();
+    let at = super::save(&state, &auth, &id, &slot, &body.answer).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "saved_at": rfc3339(at) })))
+}
+
+/// `GET /api/v1/mocks/{attempt_id}` → the paper, the saved answers and the time left.
+#[utoipa::path(
+    tag = "mocks",
+    params(("attempt_id" = String, Path, description = "The attempt")),
+    responses((status = 200, description = "To resume"), (status = 404, description = "No such attempt of yours", body = crate::web::error::ErrorBody))
+)]
+#[get("/api/v1/mocks/{attempt_id}")]
+pub async fn get_mock(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let at = super::owned(&state, &auth, &path.into_inner()).await?;
+    let key = at.id.clone();
+    let saved = state.with_db(move |c| attempts::answers(c, &key)).await?;
+    let paper = super::paper_view(&state, &at).await?;
+    let left = (at.deadline - crate::storage::now()).whole_seconds().max(0);
+    let answers: serde_json::Map<String, serde_json::Value> =
+        saved.into_iter().map(|(k, (v, _))| (k, v)).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "attempt_id": at.id,
+        "blueprint": at.blueprint,
+        "status": if at.status == AttemptStatus::Open && left > 0 { "open" } else if at.status == AttemptStatus::Open { "expired" } else { "submitted" },
+        "deadline": rfc3339(at.deadline),
+        "seconds_left": if at.status == AttemptStatus::Open { left } else { 0 },
+        "answers": answers,
+        "paper": paper,
+    })))
+}
+
+/// `POST /api/v1/mocks/{attempt_id}/submit` → the result.
+#[utoipa::path(
+    tag = "mocks",
+    params(("attempt_id" = String, Path, description = "The attempt")),
+    responses((status = 200, description = "The result"), (status = 404, description = "No such attempt of yours", body = crate::web::error::ErrorBody))
+)]
+#[post("/api/v1/mocks/{attempt_id}/submit")]
+pub async fn post_submit(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    auth.check_csrf(&req, None)?;
+    let id = path.into_inner();
+    super::submit(&state, &id, Some(&auth), "candidate").await?;
+    Ok(HttpResponse::Ok().json(super::result(&state, &auth, &id).await?))
+}
+
+/// `GET /api/v1/mocks/{attempt_id}/result`
+#[utoipa::path(
+    tag = "mocks",
+    params(("attempt_id" = String, Path, description = "The attempt")),
+    responses((status = 200, description = "The result with the review of every question"), (status = 409, description = "Not submitted yet", body = crate::web::error::ErrorBody))
+)]
+#[get("/api/v1/mocks/{attempt_id}/result")]
+pub async fn get_result(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(super::result(&state, &auth, &path.into_inner()).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MockSelfAssessment {
+    /// The written question's slot.
+    pub slot: String,
+    pub points: Vec<u32>,
+}
+
+/// `POST /api/v1/mocks/{attempt_id}/self-assessment` with `{"slot", "points"}`.
+#[utoipa::path(
+    tag = "mocks",
+    params(("attempt_id" = String, Path, description = "The attempt")),
+    request_body = MockSelfAssessment,
+    responses((status = 204, description = "Recorded, shown apart as self-assessed"))
+)]
+#[post("/api/v1/mocks/{attempt_id}/self-assessment")]
+pub async fn post_self_assessment(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<MockSelfAssessment>,
+) -> Result<HttpResponse, ApiError> {
+    auth.check_csrf(&req, None)?;
+    super::self_assess(&state, &auth, &path.into_inner(), &body.slot, &body.points).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

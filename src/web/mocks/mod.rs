@@ -1,0 +1,799 @@
+//! Mock exams (../shared/api.md "Mock exams"): a paper assembled for the candidate from a blueprint,
+//! a deadline kept by the server, every answer saved durably as it is given (group commit), submission
+//! by the candidate or by the server at the deadline, and the result by the exam's rules.
+
+pub mod api;
+pub mod pages;
+pub mod writer;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+use time::PrimitiveDateTime;
+
+use super::access::entitlement;
+use super::auth::Auth;
+use super::present::{Revealed, present, reveal};
+use super::{ApiError, AppState};
+use crate::domain::answer::Answer;
+use crate::domain::blueprint::Blueprint;
+use crate::domain::exam::ExamRules;
+use crate::domain::grading::{self, Grade, Marked, PaperQuestion, Scores};
+use crate::domain::item::{Item, Response};
+use crate::domain::scoring::{Mark, MarkState, mark};
+use crate::paper::{Options, PoolItem, assemble};
+use crate::storage::attempts::{self, Attempt, AttemptStatus, Save, StoredPaper};
+use crate::storage::responses::{self, Context, NewResponse};
+use crate::storage::{AnyConnection, StorageError, documents, items};
+use writer::{WriteError, Writer};
+
+/// How often the published pool is checked for changes.
+const POOL_CHECK: Duration = Duration::from_secs(2);
+/// How often exposure counts are flushed and re-read.
+const EXPOSURE_SYNC: Duration = Duration::from_secs(10);
+
+/// The published bank as the assembler needs it, with the documents.
+pub struct Pool {
+    pub change: i64,
+    pub items: Vec<(Item, u32)>,
+    pub blueprints: Vec<Blueprint>,
+    pub rules: ExamRules,
+}
+
+/// What the save path checks without the database: owner, deadline, and each slot's response.
+pub struct Meta {
+    pub user_id: String,
+    pub deadline: PrimitiveDateTime,
+    pub slots: HashMap<String, Response>,
+}
+
+/// The mock exams' shared state: the writer, caches of the pool, item versions and attempts.
+pub struct Mocks {
+    pub writer: Writer,
+    pool: Mutex<Option<(Instant, Arc<Pool>)>>,
+    versions: Mutex<HashMap<(String, u32), Arc<Item>>>,
+    meta: Mutex<HashMap<String, Arc<Meta>>>,
+    exposure: Mutex<Exposure>,
+}
+
+/// Exposure counts as last read from the database, and this server's uses since.
+struct Exposure {
+    read_at: Instant,
+    counts: HashMap<String, u32>,
+    pending: HashMap<String, u32>,
+}
+
+impl Mocks {
+    pub fn new(writer: Writer) -> Mocks {
+        Mocks {
+            writer,
+            pool: Mutex::new(None),
+            versions: Mutex::new(HashMap::new()),
+            meta: Mutex::new(HashMap::new()),
+            exposure: Mutex::new(Exposure {
+                read_at: Instant::now(),
+                counts: HashMap::new(),
+                pending: HashMap::new(),
+            }),
+        }
+    }
+
+    /// The published pool, reloaded when the bank changed.
+    pub async fn pool(&self, state: &AppState) -> Result<Arc<Pool>, ApiError> {
+        let known = self.pool.lock().ok().and_then(|p| p.clone());
+        if let Some((at, p)) = &known
+            && at.elapsed() < POOL_CHECK
+        {
+            return Ok(p.clone());
+        }
+        let seen = known.as_ref().map(|(_, p)| p.change);
+        let fresh = state
+            .with_db(move |c| {
+                let change = items::last_change(c)?;
+                if Some(change) == seen {
+                    return Ok(None);
+                }
+                let docs = documents::load(c)?;
+                let items: Vec<(Item, u32)> = items::published(c)?
+                    .into_iter()
+                    .map(|s| (s.item, s.version))
+                    .collect();
+                Ok(Some(Pool {
+                    change,
+                    items,
+                    blueprints: docs.blueprints,
+                    rules: docs.exam,
+                }))
+            })
+            .await?;
+        let pool = match (fresh, known) {
+            (Some(p), _) => Arc::new(p),
+            (None, Some((_, p))) => p,
+            (None, None) => return Err(ApiError::Internal("no pool".into())),
+        };
+        if let Ok(mut slot) = self.pool.lock() {
+            *slot = Some((Instant::now(), pool.clone()));
+        }
+        Ok(pool)
+    }
+
+    /// An item version (immutable, so cached for good).
+    pub async fn version(
+        &self,
+        state: &AppState,
+        id: &str,
+        version: u32,
+    ) -> Result<Arc<Item>, ApiError> {
+        let key = (id.to_owned(), version);
+        if let Some(i) = self.versions.lock().ok().and_then(|v| v.get(&key).cloned()) {
+            return Ok(i);
+        }
+        let id = id.to_owned();
+        let stored = state
+            .with_db(move |c| items::get(c, &id, Some(version)))
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let item = Arc::new(stored.item);
+        if let Ok(mut v) = self.versions.lock() {
+            v.insert(key, item.clone());
+        }
+        Ok(item)
+    }
+
+    /// Exposure counts to assemble with (flushing this server's new uses now and then).
+    async fn exposure(&self, state: &AppState) -> HashMap<String, u32> {
+        let (due, pending) = match self.exposure.lock() {
+            Ok(mut e) if e.read_at.elapsed() >= EXPOSURE_SYNC => {
+                e.read_at = Instant::now();
+                (true, std::mem::take(&mut e.pending))
+            }
+            _ => (false, HashMap::new()),
+        };
+        if due {
+            let read = state
+                .with_db(move |c| {
+                    if !pending.is_empty() {
+                        attempts::add_exposure(c, &pending)?;
+                    }
+                    attempts::exposure(c)
+                })
+                .await;
+            if let (Ok(counts), Ok(mut e)) = (read, self.exposure.lock()) {
+                e.counts = counts;
+            }
+        }
+        self.exposure
+            .lock()
+            .map(|e| {
+                let mut all = e.counts.clone();
+                for (k, v) in &e.pending {
+                    *all.entry(k.clone()).or_default() += v;
+                }
+                all
+            })
+            .unwrap_or_default()
+    }
+
+    fn used(&self, items: &BTreeSet<String>) {
+        if let Ok(mut e) = self.exposure.lock() {
+            for i in items {
+                *e.pending.entry(i.clone()).or_default() += 1;
+            }
+        }
+    }
+
+    fn remember(&self, id: &str, meta: Arc<Meta>) {
+        if let Ok(mut m) = self.meta.lock() {
+            if m.len() > 200_000 {
+                m.clear();
+            }
+            m.insert(id.to_owned(), meta);
+        }
+    }
+
+    /// The attempt's save checks, from the cache or the database.
+    async fn meta(&self, state: &AppState, id: &str) -> Result<Arc<Meta>, ApiError> {
+        if let Some(m) = self.meta.lock().ok().and_then(|m| m.get(id).cloned()) {
+            return Ok(m);
+        }
+        let key = id.to_owned();
+        let at = state
+            .with_db(move |c| attempts::get(c, &key))
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let mut slots = HashMap::new();
+        for q in &at.paper.questions {
+            let item = self.version(state, &q.item_id, q.version).await?;
+            if let Some(r) = response_of(&item, &q.question_id) {
+                slots.insert(q.slot.clone(), r);
+            }
+        }
+        let meta = Arc::new(Meta {
+            user_id: at.user_id,
+            deadline: at.deadline,
+            slots,
+        });
+        self.remember(id, meta.clone());
+        Ok(meta)
+    }
+}
+
+fn response_of(item: &Item, question_id: &str) -> Option<Response> {
+    item.questions()
+        .into_iter()
+        .find(|(id, _)| id == question_id)
+        .map(|(_, q)| q.response.clone())
+}
+
+fn random_u64() -> u64 {
+    u64::from_le_bytes(
+        crate::auth::new_token().as_bytes()[..8]
+            .try_into()
+            .unwrap_or([7; 8]),
+    )
+}
+
+/// The answerable questions of a paper, with the slot each answer is saved under.
+fn questions_of(paper: &crate::paper::Paper, items: &HashMap<&str, &Item>) -> Vec<PaperQuestion> {
+    let mut out = Vec::new();
+    for section in &paper.sections {
+        for slot in &section.slots {
+            let Some(item) = items.get(slot.item_id.as_str()) else {
+                continue;
+            };
+            let primary = item.tags.first().map(|t| t.to_string()).unwrap_or_default();
+            let parts: Vec<(
+                String,
+                String,
+                &crate::domain::item::Question,
+                Option<String>,
+            )> = match &item.body {
+                crate::domain::item::Body::Question(q) => {
+                    vec![(slot.slot_ref.clone(), item.id.to_string(), q, None)]
+                }
+                crate::domain::item::Body::Case(c) => c
+                    .parts
+                    .iter()
+                    .map(|p| {
+                        (
+                            format!("{}.{}", slot.slot_ref, p.key),
+                            format!("{}.{}", item.id, p.key),
+                            &p.question,
+                            p.tags.first().map(|t| t.to_string()),
+                        )
+                    })
+                    .collect(),
+            };
+            for (key, qid, q, tag) in parts {
+                out.push(PaperQuestion {
+                    slot: key,
+                    slot_ref: slot.slot_ref.clone(),
+                    question_id: qid,
+                    item_id: item.id.to_string(),
+                    version: slot.version,
+                    variant: slot.variant,
+                    subject: section.subject,
+                    tag: tag.unwrap_or_else(|| primary.clone()),
+                    kind: q.kind().code().to_owned(),
+                    max: q.points,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A new attempt and its paper as the candidate sees it.
+pub struct Started {
+    pub attempt: Attempt,
+    pub paper: Value,
+}
+
+/// Starts a mock: assembles a fresh paper for the candidate and stores it durably.
+pub async fn start(
+    state: &AppState,
+    auth: &Auth,
+    blueprint: &str,
+    seed: Option<u64>,
+) -> Result<Started, ApiError> {
+    let ent = entitlement(state, auth).await?;
+    if !ent.full() {
+        return Err(ApiError::Forbidden(
+            "mock exams open when your exam fee is confirmed".into(),
+        ));
+    }
+    let pool = state.mocks.pool(state).await?;
+    let Some(bp) = pool.blueprints.iter().find(|b| b.id == blueprint) else {
+        return Err(ApiError::invalid("blueprint", "blueprint is full, A or B"));
+    };
+    let user = auth.user.id.clone();
+    let seen = state
+        .with_db(move |c| attempts::seen_items(c, &user))
+        .await?;
+    let exposure = state.mocks.exposure(state).await;
+    let seed = seed.unwrap_or_else(random_u64);
+    let pool_items: Vec<PoolItem<'_>> = pool
+        .items
+        .iter()
+        .map(|(item, version)| PoolItem {
+            item,
+            version: *version,
+            seen: seen.contains(item.id.as_str()),
+            exposure: exposure.get(item.id.as_str()).copied().unwrap_or(0),
+        })
+        .collect();
+    let paper = assemble(
+        bp,
+        &pool_items,
+        &Options {
+            seed,
+            ..Options::default()
+        },
+    )
+    .map_err(|e| ApiError::Conflict(e.to_string()))?;
+    let by_id: HashMap<&str, &Item> = pool.items.iter().map(|(i, _)| (i.id.as_str(), i)).collect();
+    let questions = questions_of(&paper, &by_id);
+    let now = crate::storage::now();
+    let attempt = Attempt {
+        id: format!("att-{}", &crate::auth::new_token()[..24]),
+        user_id: auth.user.id.clone(),
+        blueprint: bp.id.clone(),
+        seed,
+        pool_version: pool.change.to_string(),
+        started_at: now,
+        deadline: now + time::Duration::minutes(i64::from(paper.minutes)),
+        status: AttemptStatus::Open,
+        submitted_at: None,
+        submitted_by: None,
+        total: None,
+        passed: None,
+        paper: StoredPaper {
+            paper: paper.clone(),
+            questions,
+        },
+    };
+    let view = paper_view(state, &attempt).await?;
+    let mut slots = HashMap::new();
+    for q in &attempt.paper.questions {
+        if let Some(item) = by_id.get(q.item_id.as_str())
+            && let Some(r) = response_of(item, &q.question_id)
+        {
+            slots.insert(q.slot.clone(), r);
+        }
+    }
+    state
+        .mocks
+        .writer
+        .start_attempt(attempt.clone())
+        .await
+        .map_err(write_error)?;
+    state
+        .mocks
+        .used(&paper.item_ids().iter().map(|i| i.to_string()).collect());
+    state.mocks.remember(
+        &attempt.id,
+        Arc::new(Meta {
+            user_id: attempt.user_id.clone(),
+            deadline: attempt.deadline,
+            slots,
+        }),
+    );
+    Ok(Started {
+        attempt,
+        paper: view,
+    })
+}
+
+fn write_error(e: WriteError) -> ApiError {
+    match e {
+        WriteError::Busy => ApiError::Unavailable("the save queue is full".into()),
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+/// The paper as the candidate sees it: sections of items in the slot's option order and template
+/// variant, with the ref each answer is saved under; no key or explanation anywhere.
+pub async fn paper_view(state: &AppState, at: &Attempt) -> Result<Value, ApiError> {
+    let mut sections = Vec::new();
+    for section in &at.paper.paper.sections {
+        let mut items_out = Vec::new();
+        for slot in &section.slots {
+            let item = state
+                .mocks
+                .version(state, slot.item_id.as_str(), slot.version)
+                .await?;
+            let (shown, _) = item
+                .instantiate(slot.variant)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let order = |qid: &str| slot.option_order.get(qid).cloned();
+            let view = present(&shown, slot.version, &order);
+            let mut v =
+                serde_json::to_value(&view).map_err(|e| ApiError::Internal(e.to_string()))?;
+            if let Some(m) = v.as_object_mut() {
+                m.insert("ref".into(), Value::from(slot.slot_ref.clone()));
+                m.insert("points".into(), Value::from(slot.points));
+                if let Some(Value::Array(parts)) = m.get_mut("parts") {
+                    for p in parts {
+                        let key = p["id"]
+                            .as_str()
+                            .and_then(|id| id.rsplit_once('.'))
+                            .map(|(_, k)| k.to_owned())
+                            .unwrap_or_default();
+                        if let Some(pm) = p.as_object_mut() {
+                            pm.insert(
+                                "ref".into(),
+                                Value::from(format!("{}.{key}", slot.slot_ref)),
+                            );
+                        }
+                    }
+                }
+            }
+            items_out.push(v);
+        }
+        sections.push(serde_json::json!({
+            "subject": section.subject.code(),
+            "title_zh": section.title.zh,
+            "title_en": section.title.en,
+            "kind": section.kind.code(),
+            "items": items_out,
+        }));
+    }
+    Ok(
+        serde_json::json!({ "blueprint": at.blueprint, "minutes": at.paper.paper.minutes, "sections": sections }),
+    )
+}
+
+/// Saves one answer durably; 409 once the attempt is submitted or past its deadline.
+pub async fn save(
+    state: &AppState,
+    auth: &Auth,
+    attempt_id: &str,
+    slot: &str,
+    answer: &Value,
+) -> Result<PrimitiveDateTime, ApiError> {
+    let meta = state.mocks.meta(state, attempt_id).await?;
+    if meta.user_id != auth.user.id {
+        return Err(ApiError::NotFound);
+    }
+    let Some(response) = meta.slots.get(slot) else {
+        return Err(ApiError::NotFound);
+    };
+    Answer::from_json(response, answer).map_err(|e| ApiError::invalid("answer", e.to_string()))?;
+    let now = crate::storage::now();
+    if now >= meta.deadline {
+        return Err(ApiError::Conflict(
+            "the time is up: the attempt is closed".into(),
+        ));
+    }
+    let landed = state
+        .mocks
+        .writer
+        .save(Save {
+            attempt_id: attempt_id.to_owned(),
+            slot: slot.to_owned(),
+            answer: answer.to_string(),
+            at: now,
+        })
+        .await
+        .map_err(write_error)?;
+    if landed {
+        Ok(now)
+    } else {
+        Err(ApiError::Conflict(
+            "the attempt is submitted or its time is up; the answer was not saved".into(),
+        ))
+    }
+}
+
+/// The attempt of its owner (404 for anyone else).
+pub async fn owned(state: &AppState, auth: &Auth, id: &str) -> Result<Attempt, ApiError> {
+    let key = id.to_owned();
+    let at = state
+        .with_db(move |c| attempts::get(c, &key))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if at.user_id != auth.user.id {
+        return Err(ApiError::NotFound);
+    }
+    Ok(at)
+}
+
+/// Marks every saved answer, records them in the answer log and the totals (inside `conn`'s
+/// transaction, after the attempt was claimed).
+fn mark_attempt(
+    conn: &mut AnyConnection,
+    at: &Attempt,
+    items: &HashMap<(String, u32), Arc<Item>>,
+    rules: &ExamRules,
+) -> Result<(), StorageError> {
+    let saved = attempts::answers(conn, &at.id)?;
+    for q in &at.paper.questions {
+        let Some((given, saved_at)) = saved.get(&q.slot) else {
+            continue;
+        };
+        let Some(item) = items.get(&(q.item_id.clone(), q.version)) else {
+            continue;
+        };
+        let Ok((shown, _)) = item.instantiate(q.variant) else {
+            continue;
+        };
+        let questions = shown.questions();
+        let Some((_, question)) = questions.iter().find(|(id, _)| *id == q.question_id) else {
+            continue;
+        };
+        let m = match Answer::from_json(&question.response, given) {
+            Ok(a) => mark(question, &a),
+            Err(_) => Mark {
+                awarded: 0,
+                max: question.points,
+                state: MarkState::Auto,
+            },
+        };
+        let seconds = (*saved_at - at.started_at).whole_seconds().max(0) as u32;
+        responses::record(
+            conn,
+            &NewResponse {
+                user_id: &at.user_id,
+                item_id: &q.item_id,
+                version: q.version,
+                question_id: &q.question_id,
+                variant: q.variant,
+                answer: given,
+                mark: m,
+                seconds: Some(seconds),
+                context: Context::Mock,
+                attempt_id: Some(&at.id),
+            },
+        )?;
+    }
+    refresh_totals(conn, at, rules)
+}
+
+/// Recomputes an attempt's earned total and pass from the answer log (after submission or a regrade).
+pub fn refresh_totals(
+    conn: &mut AnyConnection,
+    at: &Attempt,
+    rules: &ExamRules,
+) -> Result<(), StorageError> {
+    let s = scores_of(at, &responses::of_attempt(conn, &at.id)?, rules);
+    attempts::set_totals(conn, &at.id, s.total, s.passed)
+}
+
+/// The scores of an attempt from its answers in the log.
+pub fn scores_of(at: &Attempt, answers: &[responses::Response], rules: &ExamRules) -> Scores {
+    let by_question: HashMap<&str, Mark> = answers
+        .iter()
+        .map(|r| (r.question_id.as_str(), r.mark))
+        .collect();
+    let marked: Vec<Marked> = at
+        .paper
+        .questions
+        .iter()
+        .map(|q| Marked {
+            subject: q.subject,
+            tag: q.tag.clone(),
+            max: q.max,
+            mark: by_question.get(q.question_id.as_str()).copied(),
+        })
+        .collect();
+    grading::score(&marked, rules)
+}
+
+/// Submits an attempt (by its owner, or by the server at the deadline with `auth` None). Idempotent.
+pub async fn submit(
+    state: &AppState,
+    id: &str,
+    owner: Option<&Auth>,
+    by: &'static str,
+) -> Result<(), ApiError> {
+    let key = id.to_owned();
+    let at = state
+        .with_db(move |c| attempts::get(c, &key))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if let Some(a) = owner
+        && a.user.id != at.user_id
+    {
+        return Err(ApiError::NotFound);
+    }
+    if at.status == AttemptStatus::Submitted {
+        return Ok(());
+    }
+    let mut items = HashMap::new();
+    for q in &at.paper.questions {
+        let key = (q.item_id.clone(), q.version);
+        if let std::collections::hash_map::Entry::Vacant(slot) = items.entry(key) {
+            slot.insert(state.mocks.version(state, &q.item_id, q.version).await?);
+        }
+    }
+    let rules = state.mocks.pool(state).await?.rules.clone();
+    state
+        .with_db(move |c| {
+            crate::storage::conn::write_tx(c, |c| {
+                if attempts::claim_submission(c, &at.id, by, crate::storage::now())? {
+                    mark_attempt(c, &at, &items, &rules)?;
+                }
+                Ok(())
+            })
+        })
+        .await
+}
+
+/// One question of the review after submission.
+#[derive(Serialize)]
+pub struct ReviewItem {
+    pub slot: String,
+    pub kind: String,
+    pub stem_zh: String,
+    pub stem_en: String,
+    pub answered: bool,
+    #[serde(flatten)]
+    pub revealed: Revealed,
+}
+
+/// The result as ../shared/api.md describes it, with the review of every question.
+#[derive(Serialize)]
+pub struct MockResult {
+    pub attempt_id: String,
+    pub blueprint: String,
+    #[serde(flatten)]
+    pub scores: Scores,
+    pub grade: Option<Grade>,
+    /// Why there is no grade, when there is none.
+    pub grade_note: Option<String>,
+    /// The cohort the grade is ranked in: passers of this blueprint in the last `cohort_days` days.
+    pub cohort_passers: usize,
+    pub cohort_days: u32,
+    /// True while written answers await grading: the result may still change.
+    pub provisional: bool,
+    pub submitted_by: Option<String>,
+    pub review: Vec<ReviewItem>,
+}
+
+/// The result of a submitted attempt.
+pub async fn result(state: &AppState, auth: &Auth, id: &str) -> Result<MockResult, ApiError> {
+    let at = owned(state, auth, id).await?;
+    if at.status != AttemptStatus::Submitted {
+        return Err(ApiError::Conflict(
+            "the attempt is not submitted yet".into(),
+        ));
+    }
+    let rules = state.mocks.pool(state).await?.rules.clone();
+    let since = crate::storage::now() - time::Duration::days(i64::from(rules.cohort_days));
+    let (key, bp) = (at.id.clone(), at.blueprint.clone());
+    let (answers, cohort) = state
+        .with_db(move |c| {
+            Ok((
+                responses::of_attempt(c, &key)?,
+                attempts::cohort_passers(c, &bp, since)?,
+            ))
+        })
+        .await?;
+    let scores = scores_of(&at, &answers, &rules);
+    let grade = grading::grade(scores.total, scores.passed, &cohort, &rules);
+    let grade_note = match (scores.passed, scores.pending_points) {
+        (false, 0) => Some(
+            "no grade: the pass rule is not met (every subject ≥ 60 and the total ≥ 120)"
+                .to_owned(),
+        ),
+        (false, p) => Some(format!(
+            "no grade yet: {p} points of written answers await grading"
+        )),
+        _ => None,
+    };
+    let by_question: HashMap<&str, &responses::Response> = answers
+        .iter()
+        .map(|r| (r.question_id.as_str(), r))
+        .collect();
+    let mut review = Vec::new();
+    for q in &at.paper.questions {
+        let item = state.mocks.version(state, &q.item_id, q.version).await?;
+        let (shown, _) = item
+            .instantiate(q.variant)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let Some((_, question)) = shown
+            .questions()
+            .into_iter()
+            .find(|(id, _)| *id == q.question_id)
+            .map(|(id, qq)| (id, qq.clone()))
+        else {
+            continue;
+        };
+        let r = by_question.get(q.question_id.as_str());
+        let m = r.map_or(
+            Mark {
+                awarded: 0,
+                max: q.max,
+                state: MarkState::Auto,
+            },
+            |r| r.mark,
+        );
+        let given = r.map_or(Value::Null, |r| r.answer.clone());
+        if let Some(revealed) = reveal(&shown, &q.question_id, given, m) {
+            review.push(ReviewItem {
+                slot: q.slot.clone(),
+                kind: q.kind.clone(),
+                stem_zh: question.stem.zh.clone(),
+                stem_en: question.stem.en.clone(),
+                answered: r.is_some(),
+                revealed,
+            });
+        }
+    }
+    Ok(MockResult {
+        attempt_id: at.id,
+        blueprint: at.blueprint,
+        provisional: scores.pending_points > 0,
+        grade,
+        grade_note,
+        cohort_passers: cohort.len(),
+        cohort_days: rules.cohort_days,
+        submitted_by: at.submitted_by,
+        scores,
+        review,
+    })
+}
+
+/// Submits every open attempt whose deadline has passed (the candidate may be long gone).
+pub async fn submit_due(state: &AppState) -> Result<usize, ApiError> {
+    let due = state
+        .with_db(|c| attempts::due(c, crate::storage::now(), 200))
+        .await?;
+    let n = due.len();
+    for id in due {
+        if let Err(e) = submit(state, &id, None, "deadline").await {
+            tracing::error!(attempt = %id, error = %e, "submitting at the deadline failed");
+        }
+    }
+    Ok(n)
+}
+
+/// Scores one's own written answer in a submitted attempt against the rubric.
+pub async fn self_assess(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    slot: &str,
+    points: &[u32],
+) -> Result<(), ApiError> {
+    let at = owned(state, auth, id).await?;
+    let q = at
+        .paper
+        .questions
+        .iter()
+        .find(|q| q.slot == slot)
+        .ok_or(ApiError::NotFound)?
+        .clone();
+    let item = state.mocks.version(state, &q.item_id, q.version).await?;
+    let questions = item.questions();
+    let (_, question) = questions
+        .iter()
+        .find(|(qid, _)| *qid == q.question_id)
+        .ok_or(ApiError::NotFound)?;
+    let m = crate::domain::scoring::mark_rubric(question, points, true)
+        .map_err(|e| ApiError::invalid("points", e.to_string()))?;
+    let (user, key) = (auth.user.id.clone(), at.id.clone());
+    let rules = state.mocks.pool(state).await?.rules.clone();
+    state
+        .with_db(move |c| {
+            let Some(r) = responses::of_attempt(c, &key)?
+                .into_iter()
+                .find(|r| r.question_id == q.question_id)
+            else {
+                return Ok(Err(ApiError::Conflict(
+                    "this question was not answered".into(),
+                )));
+            };
+            if !responses::self_assess(c, r.id, &user, m.awarded)? {
+                return Ok(Err(ApiError::Conflict(
+                    "a teacher has graded this answer".into(),
+                )));
+            }
+            refresh_totals(c, &at, &rules)?;
+            Ok(Ok(()))
+        })
+        .await?
+}
