@@ -29,6 +29,22 @@ pub struct TestApp {
 
 static WARNED: Once = Once::new();
 
+impl TestApp {
+    /// A server started elsewhere (e.g. the binary in a child process), with its data directory.
+    pub fn external(address: String, db: Db, database_url: String, dir: TempDir) -> TestApp {
+        TestApp {
+            address,
+            db,
+            database_url,
+            _dir: dir,
+            client: awc::Client::builder()
+                .disable_redirects()
+                .timeout(std::time::Duration::from_secs(30))
+                .finish(),
+        }
+    }
+}
+
 /// The payment provider's secret the test servers are started with.
 pub const PAYMENT_SECRET: &str = "test-payment-secret";
 

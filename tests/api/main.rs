@@ -6,6 +6,7 @@ mod browser;
 mod candidates;
 mod cli;
 mod content;
+mod durability;
 mod health;
 mod helpers;
 mod imports;
