@@ -21,6 +21,31 @@ pub enum Answer {
     Written(String),
 }
 
+/// What an answer to a question must look like: its kind and, for choices, the option ids.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Single(Vec<String>),
+    Multiple(Vec<String>),
+    TrueFalse,
+    Fill,
+    Numeric,
+    Written,
+}
+
+impl Shape {
+    pub fn of(response: &Response) -> Shape {
+        let ids = |o: &[super::item::ChoiceOption]| o.iter().map(|x| x.id.clone()).collect();
+        match response {
+            Response::Single { options, .. } => Shape::Single(ids(options)),
+            Response::Multiple { options, .. } => Shape::Multiple(ids(options)),
+            Response::TrueFalse { .. } => Shape::TrueFalse,
+            Response::Fill { .. } => Shape::Fill,
+            Response::Numeric { .. } => Shape::Numeric,
+            Response::Written { .. } => Shape::Written,
+        }
+    }
+}
+
 /// Why a submitted answer cannot be read; the message names what was expected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AnswerError {
@@ -37,17 +62,22 @@ pub enum AnswerError {
 impl Answer {
     /// Reads the JSON form of ../shared/api.md ("Answers") for a question with `response`.
     pub fn from_json(response: &Response, value: &Value) -> Result<Answer, AnswerError> {
-        match response {
-            Response::Single { options, .. } => {
+        Answer::from_json_shaped(&Shape::of(response), value)
+    }
+
+    /// The same, from the question's [`Shape`] alone (what a save needs to check, kept small in memory).
+    pub fn from_json_shaped(shape: &Shape, value: &Value) -> Result<Answer, AnswerError> {
+        match shape {
+            Shape::Single(options) => {
                 let id = value.as_str().ok_or(AnswerError::WrongShape {
                     expected: "an option id as a string, e.g. \"b\"",
                 })?;
-                if !options.iter().any(|o| o.id == id) {
+                if !options.iter().any(|o| o == id) {
                     return Err(AnswerError::UnknownOption(id.to_owned()));
                 }
                 Ok(Answer::Single(id.to_owned()))
             }
-            Response::Multiple { options, .. } => {
+            Shape::Multiple(options) => {
                 let shape = AnswerError::WrongShape {
                     expected: "an array of option ids, e.g. [\"a\", \"c\"]",
                 };
@@ -55,7 +85,7 @@ impl Answer {
                 let mut chosen: Vec<String> = Vec::with_capacity(items.len());
                 for v in items {
                     let id = v.as_str().ok_or(shape.clone())?;
-                    if !options.iter().any(|o| o.id == id) {
+                    if !options.iter().any(|o| o == id) {
                         return Err(AnswerError::UnknownOption(id.to_owned()));
                     }
                     if chosen.iter().any(|c| c == id) {
@@ -66,7 +96,7 @@ impl Answer {
                 chosen.sort();
                 Ok(Answer::Multiple(chosen))
             }
-            Response::TrueFalse { .. } => {
+            Shape::TrueFalse => {
                 value
                     .as_bool()
                     .map(Answer::TrueFalse)
@@ -74,7 +104,7 @@ impl Answer {
                         expected: "true or false",
                     })
             }
-            Response::Fill { .. } => {
+            Shape::Fill => {
                 let text = value.as_str().ok_or(AnswerError::WrongShape {
                     expected: "the answer as a string",
                 })?;
@@ -83,7 +113,7 @@ impl Answer {
                 }
                 Ok(Answer::Fill(text.to_owned()))
             }
-            Response::Numeric { .. } => {
+            Shape::Numeric => {
                 let shape = AnswerError::WrongShape {
                     expected: "a number, e.g. 12.5",
                 };
@@ -97,7 +127,7 @@ impl Answer {
                     .map(Answer::Numeric)
                     .ok_or(shape)
             }
-            Response::Written { .. } => {
+            Shape::Written => {
                 let text = value.as_str().ok_or(AnswerError::WrongShape {
                     expected: "the answer as a string",
                 })?;

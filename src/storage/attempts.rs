@@ -12,7 +12,9 @@ use diesel::sql_types::{Text, Timestamp};
 use time::PrimitiveDateTime;
 
 use super::conn::write_tx;
-use super::schema::{attempt_answers as aa, attempts as a, item_exposure as ie};
+use super::schema::{
+    attempt_answers as aa, attempt_items as ai, attempts as a, item_exposure as ie,
+};
 use super::{AnyConnection, StorageError};
 use crate::domain::grading::PaperQuestion;
 use crate::paper::Paper;
@@ -114,6 +116,13 @@ fn attempt(row: AttemptRow) -> Result<Attempt, StorageError> {
 pub fn create(conn: &mut AnyConnection, at: &Attempt) -> Result<(), StorageError> {
     let paper =
         serde_json::to_string(&at.paper).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let items: Vec<String> = at
+        .paper
+        .paper
+        .item_ids()
+        .iter()
+        .map(|i| i.to_string())
+        .collect();
     diesel::insert_into(a::table)
         .values((
             a::id.eq(&at.id),
@@ -125,6 +134,13 @@ pub fn create(conn: &mut AnyConnection, at: &Attempt) -> Result<(), StorageError
             a::started_at.eq(at.started_at),
             a::deadline.eq(at.deadline),
             a::status.eq("open"),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(ai::table)
+        .values((
+            ai::attempt_id.eq(&at.id),
+            ai::user_id.eq(&at.user_id),
+            ai::items.eq(items.join(" ")),
         ))
         .execute(conn)?;
     Ok(())
@@ -157,15 +173,13 @@ pub fn seen_items(
     conn: &mut AnyConnection,
     user_id: &str,
 ) -> Result<BTreeSet<String>, StorageError> {
-    Ok(of_user(conn, user_id)?
-        .into_iter()
-        .flat_map(|at| {
-            at.paper
-                .questions
-                .into_iter()
-                .map(|q| q.item_id)
-                .collect::<Vec<_>>()
-        })
+    let lists: Vec<String> = ai::table
+        .filter(ai::user_id.eq(user_id))
+        .select(ai::items)
+        .load(conn)?;
+    Ok(lists
+        .iter()
+        .flat_map(|l| l.split_whitespace().map(str::to_owned))
         .collect())
 }
 

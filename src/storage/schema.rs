@@ -251,6 +251,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    attempt_items (attempt_id) {
+        attempt_id -> Text,
+        user_id -> Text,
+        items -> Text,
+    }
+}
+
+diesel::table! {
     item_exposure (item_id) {
         item_id -> Text,
         uses -> BigInt,
@@ -281,5 +289,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     favorites,
     attempts,
     attempt_answers,
+    attempt_items,
     item_exposure
 );

@@ -110,6 +110,7 @@ pub fn item_input(
         None => (
             None,
             vec![QuestionView {
+                slot_ref: None,
                 id: v.id.clone(),
                 kind: v.kind.clone(),
                 points: v.points,

@@ -87,6 +87,7 @@ fn page_of(v: ItemView) -> PublicItemPage {
         None => (
             None,
             vec![question_html(QuestionView {
+                slot_ref: None,
                 id: v.id.clone(),
                 kind: v.kind.clone(),
                 points: v.points,

@@ -18,6 +18,9 @@ pub struct OptionView {
 /// One question as shown to a candidate.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct QuestionView {
+    /// In a mock paper: the slot its answer is saved under (`{ref}.{part}` for a case part).
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub slot_ref: Option<String>,
     /// The id answers are given for: the item's id, or `{item}.{part}` for a case part.
     pub id: String,
     pub kind: String,
@@ -35,6 +38,9 @@ pub struct QuestionView {
 /// An item as shown to a candidate before answering.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemView {
+    /// In a mock paper: the slot this item fills.
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub slot_ref: Option<String>,
     pub id: String,
     pub version: u32,
     pub subject: String,
@@ -80,6 +86,7 @@ fn question(id: String, q: &Question, order: &dyn Fn(&str) -> Option<Vec<String>
         _ => (None, None),
     };
     QuestionView {
+        slot_ref: None,
         kind: q.kind().code().to_owned(),
         points: q.points,
         stem_zh: q.stem.zh.clone(),
@@ -99,6 +106,7 @@ pub fn present(item: &Item, version: u32, order: &dyn Fn(&str) -> Option<Vec<Str
         Body::Question(q) => {
             let v = question(item.id.to_string(), q, order);
             ItemView {
+                slot_ref: None,
                 id: item.id.to_string(),
                 version,
                 subject: item.subject.code().to_owned(),
@@ -115,6 +123,7 @@ pub fn present(item: &Item, version: u32, order: &dyn Fn(&str) -> Option<Vec<Str
             }
         }
         Body::Case(c) => ItemView {
+            slot_ref: None,
             id: item.id.to_string(),
             version,
             subject: item.subject.code().to_owned(),

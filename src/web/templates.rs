@@ -52,6 +52,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "practice_feedback",
         include_str!("../../templates/practice_feedback.hbs"),
     ),
+    ("mock_list", include_str!("../../templates/mock_list.hbs")),
+    (
+        "mock_sitting",
+        include_str!("../../templates/mock_sitting.hbs"),
+    ),
+    (
+        "mock_result",
+        include_str!("../../templates/mock_result.hbs"),
+    ),
 ];
 
 /// The interface strings.
@@ -207,6 +216,30 @@ mod tests {
             html.contains("&lt;b&gt;h&lt;/b&gt;"),
             "values are escaped: {html}"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn every_template_file_is_registered() -> Result<(), String> {
+        let hb = registry(Arc::new(Strings::load(STRINGS)?))?;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let files = std::fs::read_dir(&dir).map_err(|e| e.to_string())?;
+        let mut seen = 0;
+        for f in files {
+            let path = f.map_err(|e| e.to_string())?.path();
+            if path.extension().is_some_and(|e| e == "hbs") {
+                let name = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default();
+                assert!(
+                    hb.has_template(name),
+                    "templates/{name}.hbs is not registered"
+                );
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, TEMPLATES.len(), "a registered template has no file");
         Ok(())
     }
 

@@ -65,10 +65,11 @@ impl Drop for Driver {
     }
 }
 
-async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
+/// A Chromium session: a desktop window, or a phone's screen (390 × 844 CSS pixels, touch).
+async fn browser(driver: &Driver, profile: &std::path::Path, phone: bool) -> Client {
     let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"])
         .unwrap_or_else(|| panic!("chromedriver is installed but no Chromium"));
-    let caps = json!({
+    let mut caps = json!({
         "goog:chromeOptions": {
             "binary": chromium,
             "args": [
@@ -80,11 +81,16 @@ async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
                 "--disable-component-update",
                 "--disable-sync",
                 "--no-first-run",
-                "--window-size=1280,2000",
+                if phone { "--window-size=390,844" } else { "--window-size=1280,2000" },
                 format!("--user-data-dir={}", profile.display()),
             ]
         }
     });
+    if phone {
+        caps["goog:chromeOptions"]["mobileEmulation"] = json!({
+            "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "mobile": true, "touch": true}
+        });
+    }
     let serde_json::Value::Object(caps) = caps else {
         unreachable!()
     };
@@ -156,6 +162,24 @@ async fn wait_for_path(c: &Client, ok: impl Fn(&str) -> bool, what: &str) -> Str
     }
 }
 
+/// Waits until the page's source contains `needle` (for forms that post back to the page they are on,
+/// where the path alone cannot tell the old page from the new one).
+async fn wait_for_text(c: &Client, needle: &str, what: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let page = source(c).await;
+        if page.contains(needle) {
+            return page;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{what}: no `{needle}` on {}: {page}",
+            path(c).await
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn log_in(c: &Client, base: &str, login: &str, password: &str) {
     c.goto(&format!("{base}/login"))
         .await
@@ -187,7 +211,7 @@ async fn a_teacher_writes_an_item_a_colleague_approves_it_and_a_candidate_finds_
     app.add_user(Role::Candidate, "student@example.com", "student-password");
     let driver = Driver::start(&chromedriver);
     let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let c = browser(&driver, profile.path()).await;
+    let c = browser(&driver, profile.path(), false).await;
     let base = app.address.clone();
 
     // A teacher writes a bilingual single-choice item.
@@ -266,9 +290,7 @@ async fn a_teacher_writes_an_item_a_colleague_approves_it_and_a_candidate_finds_
 
     // Submitted for review; the author cannot approve it.
     click(&c, "form[action$='/workflow'] button").await;
-    wait_for_path(&c, |p| p == item_path, "submitting").await;
-    let page = source(&c).await;
-    assert!(page.contains("status-in_review"), "{page}");
+    let page = wait_for_text(&c, "status-in_review", "submitting").await;
     assert!(!page.contains("value=\"approve\""), "no self-approval");
     log_out(&c).await;
 
@@ -279,9 +301,8 @@ async fn a_teacher_writes_an_item_a_colleague_approves_it_and_a_candidate_finds_
         .unwrap_or_else(|e| panic!("{e}"));
     click(&c, &format!("a[href='/teach/items/{id}']")).await;
     click(&c, "form:has(input[name=op][value=approve]) button").await;
-    wait_for_path(&c, |p| p == item_path, "approving").await;
-    let page = source(&c).await;
-    assert!(page.contains("status-published"), "{page}");
+    wait_for_text(&c, "status-published", "approving").await;
+    assert_eq!(path(&c).await, item_path);
     log_out(&c).await;
 
     // A candidate finds it by search (the index follows within a second) and sees it without its key.
@@ -311,4 +332,178 @@ async fn a_teacher_writes_an_item_a_colleague_approves_it_and_a_candidate_finds_
     );
     assert!(!page.contains("✔"), "no key before answering");
     c.close().await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Fails when the page is wider than the screen (a phone would have to scroll sideways).
+async fn fits_the_screen(c: &Client, what: &str) {
+    let v = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (scroll, width) = (v[0].as_f64().unwrap_or(0.0), v[1].as_f64().unwrap_or(0.0));
+    assert!(
+        scroll <= width + 1.0,
+        "{what}: the page is {scroll} px wide on a {width} px screen"
+    );
+}
+
+/// Registers, has the fee confirmed by an admin, practises, sits a mock with a reload in the middle,
+/// submits and sees the result — on a desktop window or a phone's screen.
+async fn candidate_journey(phone: bool, n: u32) {
+    let Some(chromedriver) = find_program(&["chromedriver"]) else {
+        assert!(
+            !required(),
+            "TIKU_REQUIRE_BROWSER=1 but chromedriver is not installed"
+        );
+        eprintln!("chromedriver not found: the browser test is skipped");
+        return;
+    };
+    let bank = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank");
+    let app = spawn_app(Db::Sqlite, Some(&bank)).await;
+    app.add_user(Role::Admin, "root", "admin-password");
+    let admin = super::helpers::bearer(&app.login("root", "admin-password").await);
+    super::candidates::open_sitting(&app, &admin, "test-1").await;
+    let driver = Driver::start(&chromedriver);
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let c = browser(&driver, profile.path(), phone).await;
+    let base = app.address.clone();
+    let goto = |path: String| {
+        let c = &c;
+        async move {
+            c.goto(&path)
+                .await
+                .unwrap_or_else(|e| panic!("{path}: {e}"))
+        }
+    };
+
+    // Registration with the ID photo.
+    let photo = profile.path().join("photo.png");
+    std::fs::write(&photo, super::candidates::photo()).unwrap_or_else(|e| panic!("{e}"));
+    goto(format!("{base}/register")).await;
+    if phone {
+        fits_the_screen(&c, "register").await;
+    }
+    let email = format!("cand{n}@example.com");
+    type_into(&c, "input[name=name]", "李华").await;
+    type_into(
+        &c,
+        "input[name=id_number]",
+        &super::candidates::id_number(n),
+    )
+    .await;
+    type_into(&c, "input[name=phone]", &format!("1380013{n:04}")).await;
+    type_into(&c, "input[name=email]", &email).await;
+    type_into(&c, "input[name=password]", "practise-2026").await;
+    type_into(&c, "input[name=photo]", &photo.display().to_string()).await;
+    click(&c, "main form button[type=submit]").await;
+    wait_for_path(&c, |p| p == "/me", "registering").await;
+    if phone {
+        fits_the_screen(&c, "me").await;
+    }
+    click(&c, "form:has(input[name=sitting][value='test-1']) button").await;
+    wait_for_text(
+        &c,
+        "ord-",
+        "registering for the sitting (the order is shown)",
+    )
+    .await;
+    log_out(&c).await;
+
+    // An admin confirms the payment.
+    log_in(&c, &base, "root", "admin-password").await;
+    goto(format!("{base}/admin")).await;
+    click(&c, "form[action^='/admin/candidates/'] button").await;
+    wait_for_text(&c, "role=\"status\">", "confirming").await;
+    log_out(&c).await;
+
+    // The candidate practises.
+    log_in(&c, &base, &email, "practise-2026").await;
+    goto(format!("{base}/practice")).await;
+    if phone {
+        fits_the_screen(&c, "practice").await;
+    }
+    click(&c, "main form button[type=submit]").await;
+    wait_for_path(&c, |p| p.starts_with("/practice/"), "starting practice").await;
+    if phone {
+        fits_the_screen(&c, "practice item").await;
+    }
+    let page = source(&c).await;
+    if page.contains("type=\"radio\" name=\"a:") {
+        click(&c, "form.answer-form input[type=radio]").await;
+    } else if page.contains("type=\"checkbox\" name=\"a:") {
+        click(&c, "form.answer-form input[type=checkbox]").await;
+    } else if page.contains("<textarea name=\"a:") {
+        type_into(&c, "form.answer-form textarea", "Dear Sir, thank you.").await;
+    } else {
+        type_into(&c, "form.answer-form input[name^='a:']", "1").await;
+    }
+    click(&c, "form.answer-form button[type=submit]").await;
+    css(&c, "article.feedback").await;
+
+    // A mock: answers saved as given, a reload in the middle keeps them and the clock.
+    goto(format!("{base}/mocks")).await;
+    click(&c, "input[name=blueprint][value=A]").await;
+    click(&c, "main form button[type=submit]").await;
+    let sitting = wait_for_path(&c, |p| p.starts_with("/mocks/att-"), "starting the mock").await;
+    if phone {
+        fits_the_screen(&c, "mock").await;
+    }
+    let radios = c
+        .find_all(Locator::Css("fieldset.answer input[type=radio]"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut clicked = 0;
+    for r in radios.iter().step_by(4).take(3) {
+        r.click().await.unwrap_or_else(|e| panic!("{e}"));
+        clicked += 1;
+    }
+    let t0 = Instant::now();
+    loop {
+        let saved = c
+            .find_all(Locator::Css(".save-state.saved"))
+            .await
+            .map_or(0, |v| v.len());
+        if saved >= clicked {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(15),
+            "answers not saved by the page"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    let clock = css(&c, "#clock").await.text().await.unwrap_or_default();
+    c.refresh().await.unwrap_or_else(|e| panic!("{e}"));
+    wait_for_path(&c, |p| p == sitting, "reloading").await;
+    let checked = c
+        .find_all(Locator::Css("fieldset.answer input[type=radio]:checked"))
+        .await
+        .map_or(0, |v| v.len());
+    assert_eq!(checked, clicked, "the saved answers survive the reload");
+    let after = css(&c, "#clock").await.text().await.unwrap_or_default();
+    assert!(
+        after.starts_with("1:2") || after.starts_with("1:3"),
+        "{clock} then {after}"
+    );
+    click(&c, "button[name=op][value=submit]").await;
+    wait_for_path(&c, |p| p.ends_with("/result"), "submitting").await;
+    if phone {
+        fits_the_screen(&c, "result").await;
+    }
+    let page = source(&c).await;
+    assert!(page.contains("score-card"), "{page}");
+    c.close().await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[actix_web::test]
+async fn a_candidate_registers_pays_practises_and_sits_a_mock_on_a_desktop() {
+    candidate_journey(false, 11).await;
+}
+
+#[actix_web::test]
+async fn a_candidate_registers_pays_practises_and_sits_a_mock_on_a_phone() {
+    candidate_journey(true, 12).await;
 }

@@ -93,6 +93,13 @@ pub async fn spawn_app(db: Db, bank: Option<&Path>) -> TestApp {
 }
 
 async fn spawn_app_with(db: Db, database_url: Option<String>, bank: Option<&Path>) -> TestApp {
+    // `TIKU_TEST_LOG=debug cargo test …` shows the servers' logs beside a failing test's output.
+    if let Ok(filter) = std::env::var("TIKU_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let data = DataSettings {
         data_dir: dir.path().join("data"),

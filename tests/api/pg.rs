@@ -15,6 +15,10 @@ use diesel::{Connection, PgConnection};
 
 static SERVER: OnceLock<Result<String, String>> = OnceLock::new();
 
+/// Set before the first database is asked for: the cluster runs with fsync on (for benchmarks that
+/// report durable writes; tests run without fsync for speed).
+pub static DURABLE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// True when the run must include PostgreSQL.
 pub fn required() -> bool {
     std::env::var("TIKU_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
@@ -54,8 +58,13 @@ fn start() -> Result<String, String> {
         dir.join("data").display()
     );
     run(&mut shell(&initdb, as_root))?;
+    let fsync = if DURABLE.load(std::sync::atomic::Ordering::SeqCst) {
+        "on"
+    } else {
+        "off"
+    };
     let start = format!(
-        "{} -D {} -w -l {} -o \"-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start",
+        "{} -D {} -w -l {} -o \"-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync={fsync} -c max_connections=300\" start",
         bin.join("pg_ctl").display(),
         dir.join("data").display(),
         dir.join("log").display(),

@@ -2,7 +2,7 @@
 //! and self-assessment of written answers after submission.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
 use crate::storage::attempts::{self, AttemptStatus};
@@ -11,6 +11,26 @@ use crate::web::{ApiError, AppState};
 
 fn rfc3339(t: time::PrimitiveDateTime) -> String {
     t.assume_utc().format(&Rfc3339).unwrap_or_default()
+}
+
+/// A started attempt, serialized straight from typed views (no intermediate JSON tree).
+#[derive(Serialize)]
+struct StartedBody<'a> {
+    attempt_id: &'a str,
+    deadline: String,
+    paper: &'a super::PaperView,
+}
+
+/// An attempt to resume.
+#[derive(Serialize)]
+struct ResumeBody<'a> {
+    attempt_id: &'a str,
+    blueprint: &'a str,
+    status: &'static str,
+    deadline: String,
+    seconds_left: i64,
+    answers: std::collections::HashMap<String, serde_json::Value>,
+    paper: super::PaperView,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -40,11 +60,11 @@ pub async fn post_mock(
 ) -> Result<HttpResponse, ApiError> {
     auth.check_csrf(&req, None)?;
     let s = super::start(&state, &auth, &body.blueprint, body.seed).await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "attempt_id": s.attempt.id,
-        "deadline": rfc3339(s.attempt.deadline),
-        "paper": s.paper,
-    })))
+    Ok(HttpResponse::Created().json(StartedBody {
+        attempt_id: &s.attempt.id,
+        deadline: rfc3339(s.attempt.deadline),
+        paper: &s.paper,
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -96,17 +116,20 @@ pub async fn get_mock(
     let saved = state.with_db(move |c| attempts::answers(c, &key)).await?;
     let paper = super::paper_view(&state, &at).await?;
     let left = (at.deadline - crate::storage::now()).whole_seconds().max(0);
-    let answers: serde_json::Map<String, serde_json::Value> =
-        saved.into_iter().map(|(k, (v, _))| (k, v)).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "attempt_id": at.id,
-        "blueprint": at.blueprint,
-        "status": if at.status == AttemptStatus::Open && left > 0 { "open" } else if at.status == AttemptStatus::Open { "expired" } else { "submitted" },
-        "deadline": rfc3339(at.deadline),
-        "seconds_left": if at.status == AttemptStatus::Open { left } else { 0 },
-        "answers": answers,
-        "paper": paper,
-    })))
+    let open = at.status == AttemptStatus::Open;
+    Ok(HttpResponse::Ok().json(ResumeBody {
+        attempt_id: &at.id,
+        blueprint: &at.blueprint,
+        status: match (open, left > 0) {
+            (true, true) => "open",
+            (true, false) => "expired",
+            _ => "submitted",
+        },
+        deadline: rfc3339(at.deadline),
+        seconds_left: if open { left } else { 0 },
+        answers: saved.into_iter().map(|(k, (v, _))| (k, v)).collect(),
+        paper,
+    }))
 }
 
 /// `POST /api/v1/mocks/{attempt_id}/submit` → the result.

@@ -22,7 +22,7 @@ use crate::domain::answer::Answer;
 use crate::domain::blueprint::Blueprint;
 use crate::domain::exam::ExamRules;
 use crate::domain::grading::{self, Grade, Marked, PaperQuestion, Scores};
-use crate::domain::item::{Item, Response};
+use crate::domain::item::Item;
 use crate::domain::scoring::{Mark, MarkState, mark};
 use crate::paper::{Options, PoolItem, assemble};
 use crate::storage::attempts::{self, Attempt, AttemptStatus, Save, StoredPaper};
@@ -47,7 +47,8 @@ pub struct Pool {
 pub struct Meta {
     pub user_id: String,
     pub deadline: PrimitiveDateTime,
-    pub slots: HashMap<String, Response>,
+    /// Each slot's item version (shared with the cache) and the index of its question in it.
+    pub slots: HashMap<String, (Arc<Item>, usize)>,
 }
 
 /// The mock exams' shared state: the writer, caches of the pool, item versions and attempts.
@@ -116,6 +117,13 @@ impl Mocks {
         };
         if let Ok(mut slot) = self.pool.lock() {
             *slot = Some((Instant::now(), pool.clone()));
+        }
+        // The published versions are the ones papers use: have them at hand.
+        if let Ok(mut v) = self.versions.lock() {
+            for (item, version) in &pool.items {
+                v.entry((item.id.to_string(), *version))
+                    .or_insert_with(|| Arc::new(item.clone()));
+            }
         }
         Ok(pool)
     }
@@ -207,8 +215,8 @@ impl Mocks {
         let mut slots = HashMap::new();
         for q in &at.paper.questions {
             let item = self.version(state, &q.item_id, q.version).await?;
-            if let Some(r) = response_of(&item, &q.question_id) {
-                slots.insert(q.slot.clone(), r);
+            if let Some(i) = question_index(&item, &q.question_id) {
+                slots.insert(q.slot.clone(), (item, i));
             }
         }
         let meta = Arc::new(Meta {
@@ -221,11 +229,10 @@ impl Mocks {
     }
 }
 
-fn response_of(item: &Item, question_id: &str) -> Option<Response> {
+fn question_index(item: &Item, question_id: &str) -> Option<usize> {
     item.questions()
-        .into_iter()
-        .find(|(id, _)| id == question_id)
-        .map(|(_, q)| q.response.clone())
+        .iter()
+        .position(|(id, _)| id == question_id)
 }
 
 fn random_u64() -> u64 {
@@ -289,7 +296,7 @@ fn questions_of(paper: &crate::paper::Paper, items: &HashMap<&str, &Item>) -> Ve
 /// A new attempt and its paper as the candidate sees it.
 pub struct Started {
     pub attempt: Attempt,
-    pub paper: Value,
+    pub paper: PaperView,
 }
 
 /// Starts a mock: assembles a fresh paper for the candidate and stores it durably.
@@ -358,10 +365,9 @@ pub async fn start(
     let view = paper_view(state, &attempt).await?;
     let mut slots = HashMap::new();
     for q in &attempt.paper.questions {
-        if let Some(item) = by_id.get(q.item_id.as_str())
-            && let Some(r) = response_of(item, &q.question_id)
-        {
-            slots.insert(q.slot.clone(), r);
+        let item = state.mocks.version(state, &q.item_id, q.version).await?;
+        if let Some(i) = question_index(&item, &q.question_id) {
+            slots.insert(q.slot.clone(), (item, i));
         }
     }
     state
@@ -394,56 +400,65 @@ fn write_error(e: WriteError) -> ApiError {
     }
 }
 
+/// One section of the paper as the candidate sees it.
+#[derive(Serialize)]
+pub struct SectionView {
+    pub subject: &'static str,
+    pub title_zh: String,
+    pub title_en: String,
+    pub kind: &'static str,
+    pub items: Vec<super::present::ItemView>,
+}
+
+/// The paper as the candidate sees it.
+#[derive(Serialize)]
+pub struct PaperView {
+    pub blueprint: String,
+    pub minutes: u32,
+    pub sections: Vec<SectionView>,
+}
+
 /// The paper as the candidate sees it: sections of items in the slot's option order and template
 /// variant, with the ref each answer is saved under; no key or explanation anywhere.
-pub async fn paper_view(state: &AppState, at: &Attempt) -> Result<Value, ApiError> {
+pub async fn paper_view(state: &AppState, at: &Attempt) -> Result<PaperView, ApiError> {
     let mut sections = Vec::new();
     for section in &at.paper.paper.sections {
-        let mut items_out = Vec::new();
+        let mut items_out = Vec::with_capacity(section.slots.len());
         for slot in &section.slots {
             let item = state
                 .mocks
                 .version(state, slot.item_id.as_str(), slot.version)
                 .await?;
-            let (shown, _) = item
-                .instantiate(slot.variant)
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
             let order = |qid: &str| slot.option_order.get(qid).cloned();
-            let view = present(&shown, slot.version, &order);
-            let mut v =
-                serde_json::to_value(&view).map_err(|e| ApiError::Internal(e.to_string()))?;
-            if let Some(m) = v.as_object_mut() {
-                m.insert("ref".into(), Value::from(slot.slot_ref.clone()));
-                m.insert("points".into(), Value::from(slot.points));
-                if let Some(Value::Array(parts)) = m.get_mut("parts") {
-                    for p in parts {
-                        let key = p["id"]
-                            .as_str()
-                            .and_then(|id| id.rsplit_once('.'))
-                            .map(|(_, k)| k.to_owned())
-                            .unwrap_or_default();
-                        if let Some(pm) = p.as_object_mut() {
-                            pm.insert(
-                                "ref".into(),
-                                Value::from(format!("{}.{key}", slot.slot_ref)),
-                            );
-                        }
-                    }
-                }
+            let mut view = if item.template.is_some() {
+                let (shown, _) = item
+                    .instantiate(slot.variant)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                present(&shown, slot.version, &order)
+            } else {
+                present(&item, slot.version, &order)
+            };
+            view.slot_ref = Some(slot.slot_ref.clone());
+            view.points = slot.points;
+            for p in view.parts.iter_mut().flatten() {
+                let key = p.id.rsplit_once('.').map(|(_, k)| k).unwrap_or_default();
+                p.slot_ref = Some(format!("{}.{key}", slot.slot_ref));
             }
-            items_out.push(v);
+            items_out.push(view);
         }
-        sections.push(serde_json::json!({
-            "subject": section.subject.code(),
-            "title_zh": section.title.zh,
-            "title_en": section.title.en,
-            "kind": section.kind.code(),
-            "items": items_out,
-        }));
+        sections.push(SectionView {
+            subject: section.subject.code(),
+            title_zh: section.title.zh.clone(),
+            title_en: section.title.en.clone(),
+            kind: section.kind.code(),
+            items: items_out,
+        });
     }
-    Ok(
-        serde_json::json!({ "blueprint": at.blueprint, "minutes": at.paper.paper.minutes, "sections": sections }),
-    )
+    Ok(PaperView {
+        blueprint: at.blueprint.clone(),
+        minutes: at.paper.paper.minutes,
+        sections,
+    })
 }
 
 /// Saves one answer durably; 409 once the attempt is submitted or past its deadline.
@@ -458,10 +473,15 @@ pub async fn save(
     if meta.user_id != auth.user.id {
         return Err(ApiError::NotFound);
     }
-    let Some(response) = meta.slots.get(slot) else {
+    let Some((item, index)) = meta.slots.get(slot) else {
         return Err(ApiError::NotFound);
     };
-    Answer::from_json(response, answer).map_err(|e| ApiError::invalid("answer", e.to_string()))?;
+    let questions = item.questions();
+    let Some((_, question)) = questions.get(*index) else {
+        return Err(ApiError::NotFound);
+    };
+    Answer::from_json(&question.response, answer)
+        .map_err(|e| ApiError::invalid("answer", e.to_string()))?;
     let now = crate::storage::now();
     if now >= meta.deadline {
         return Err(ApiError::Conflict(

@@ -106,7 +106,13 @@ fn next_batch(rx: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
 
 fn run(db: &Db, rx: &Mutex<Receiver<Job>>) {
     while let Some(batch) = next_batch(rx) {
+        let t0 = std::time::Instant::now();
         let result = write(db, &batch);
+        tracing::debug!(
+            jobs = batch.len(),
+            micros = t0.elapsed().as_micros() as u64,
+            "group commit"
+        );
         for (job, outcome) in batch.into_iter().zip(result.outcomes()) {
             let _ = match job {
                 Job::Save(_, done) | Job::Start(_, done) => done.send(outcome),
