@@ -158,6 +158,28 @@ impl Server {
         };
         (kib("VmHWM:") / 1024.0, kib("VmRSS:") / 1024.0)
     }
+
+    /// CPU seconds the server process has used so far.
+    fn cpu(&self) -> f64 {
+        cpu_seconds(&self.child.id().to_string())
+    }
+}
+
+/// User + system CPU seconds of a process (`self` for this one), from /proc/{pid}/stat.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line: 12th and 13th after the name.
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Clock ticks are 100 per second on Linux (USER_HZ).
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 impl Drop for Server {
@@ -456,12 +478,13 @@ async fn saturation(backend: &str, starts: bool, clients: usize, secs: u64, repo
             while Instant::now() < end {
                 let t = Instant::now();
                 let r = if starts {
-                    request(
+                    request_with(
                         &client,
                         "POST",
                         &format!("{base}/api/v1/mocks"),
                         &token,
                         Some(json!({"blueprint": "full"})),
+                        false,
                     )
                     .await
                 } else {
@@ -485,10 +508,12 @@ async fn saturation(backend: &str, starts: bool, clients: usize, secs: u64, repo
         }));
     }
     let t0 = Instant::now();
+    let (server_cpu0, own_cpu0) = (server.cpu(), cpu_seconds("self"));
     for t in tasks {
         let _ = t.await;
     }
     let wall = t0.elapsed().as_secs_f64();
+    let (server_cpu, own_cpu) = (server.cpu() - server_cpu0, cpu_seconds("self") - own_cpu0);
     let (peak, _) = server.memory();
     let mut s = stats.borrow_mut();
     let what = if starts {
@@ -496,12 +521,16 @@ async fn saturation(backend: &str, starts: bool, clients: usize, secs: u64, repo
     } else {
         "answer saves"
     };
+    let done = s.save.len().max(1) as f64;
     let line = format!(
-        "| {backend} | {what} | {clients} | {:.0} /s | {:.1} / {:.1} | {} | {peak:.0} |",
+        "| {backend} | {what} | {clients} | {:.0} /s | {:.1} / {:.1} | {} | {:.0} % / {:.0} % | {:.3} | {peak:.0} |",
         s.save.len() as f64 / wall,
         pct(&mut s.save, 0.5),
         pct(&mut s.save, 0.99),
         s.errors,
+        100.0 * server_cpu / wall,
+        100.0 * own_cpu / wall,
+        1000.0 * server_cpu / done,
     );
     println!("{line}");
     for e in &s.error_samples {
@@ -558,8 +587,8 @@ fn main() {
         if saturate != "0" {
             report.push_str(
                 "\nSaturation (no think time; clients back to back; load generator on the same 2 cores):\n\n\
-                 | backend | operation | clients | rate | p50 / p99 (ms) | errors | server MiB peak |\n\
-                 | --- | --- | ---: | ---: | --- | ---: | ---: |\n",
+                 | backend | operation | clients | rate | p50 / p99 (ms) | errors | CPU server / generator | server CPU ms per op | server MiB peak |\n\
+                 | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n",
             );
             let clients: usize = env("TIKU_LOAD_CLIENTS", "64").parse().unwrap_or(64);
             for backend in &backends {

@@ -15,6 +15,10 @@ use tiku::search::SearchIndex;
 use tiku::startup::{Application, init_tracing};
 use tiku::storage::{Db, items};
 
+/// mimalloc: per-request allocation (papers, JSON bodies) without glibc's fragmentation and locking.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {

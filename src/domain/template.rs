@@ -172,12 +172,34 @@ pub fn order_derived(vars: &[Var], derived: Vec<Derived>) -> Result<Vec<Derived>
     Ok(ordered)
 }
 
-/// Evaluates one formula against known values.
-pub fn eval(expr: &str, values: &Values) -> Result<f64, TemplateError> {
+thread_local! {
+    /// Formulas parsed on this thread: every mock paper instantiates the same few templates again.
+    static PARSED: std::cell::RefCell<std::collections::HashMap<String, Formula>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The parsed formula, from this thread's cache when it was parsed before.
+fn parsed(expr: &str) -> Result<Formula, TemplateError> {
+    if let Some(f) = PARSED.with(|p| p.borrow().get(expr).cloned()) {
+        return Ok(f);
+    }
     let formula = Formula::parse(expr).map_err(|e| TemplateError::Syntax {
         expr: expr.to_owned(),
         message: e.msg().to_owned(),
     })?;
+    PARSED.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.len() >= 4096 {
+            p.clear();
+        }
+        p.insert(expr.to_owned(), formula.clone());
+    });
+    Ok(formula)
+}
+
+/// Evaluates one formula against known values.
+pub fn eval(expr: &str, values: &Values) -> Result<f64, TemplateError> {
+    let formula = parsed(expr)?;
     let mut args = Vec::with_capacity(formula.var_names().len());
     for name in formula.var_names() {
         match values.get(name) {

@@ -122,7 +122,9 @@ pub fn assemble(
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed);
     // A deterministic pool order, whatever order the caller gives.
     let mut pool: Vec<&PoolItem<'_>> = pool.iter().collect();
-    pool.sort_by(|a, b| a.item.id.cmp(&b.item.id));
+    if !pool.is_sorted_by(|a, b| a.item.id <= b.item.id) {
+        pool.sort_by(|a, b| a.item.id.cmp(&b.item.id));
+    }
     let mut used: BTreeSet<ItemId> = BTreeSet::new();
     let mut sections = Vec::new();
     for paper in &blueprint.papers {
@@ -224,13 +226,24 @@ fn pick_subject<'p, 'a>(
         }
     }
     let mut alternatives: Vec<Vec<&'p PoolItem<'a>>> = vec![Vec::new(); paper.sections.len()];
+    // Each item's topic and each section's admissible items, worked out once for all the cells.
+    let topic_idx: Vec<Option<usize>> = subject_pool.iter().map(|p| topic_of(p)).collect();
+    let admitted: Vec<Vec<usize>> = paper
+        .sections
+        .iter()
+        .map(|section| {
+            (0..subject_pool.len())
+                .filter(|&i| section.admits(subject_pool[i].item))
+                .collect()
+        })
+        .collect();
     for (s, topic, q) in cells {
         let section = &paper.sections[s];
-        let cands: Vec<&'p PoolItem<'a>> = subject_pool
+        let cands: Vec<&'p PoolItem<'a>> = admitted[s]
             .iter()
-            .copied()
-            .filter(|p| section.admits(p.item) && !used.contains(&p.item.id))
-            .filter(|p| topic.is_none() || topic_of(p) == topic)
+            .filter(|&&i| topic.is_none() || topic_idx[i] == topic)
+            .map(|&i| subject_pool[i])
+            .filter(|p| !used.contains(&p.item.id))
             .collect();
         if cands.len() < q as usize {
             return Err(AssemblyError::NotEnough {

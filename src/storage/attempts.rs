@@ -5,7 +5,7 @@
 //! commit for the batch: group commit), each one conditional on its attempt being open and before its
 //! deadline — checked in the same statement, so no save lands after a submission on any server.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
@@ -168,19 +168,32 @@ pub fn of_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Attempt>, 
         .collect()
 }
 
-/// The items of a user's earlier papers (to avoid them first).
+/// How many of a user's latest papers count as "seen" for assembly: a full paper holds about a fifth of
+/// the shipped pool, so older papers than these no longer change which items come first.
+pub const SEEN_PAPERS: i64 = 12;
+
+/// The items of a user's latest papers (to avoid them first).
 pub fn seen_items(
     conn: &mut AnyConnection,
     user_id: &str,
-) -> Result<BTreeSet<String>, StorageError> {
+) -> Result<HashSet<String>, StorageError> {
+    let latest: Vec<String> = a::table
+        .filter(a::user_id.eq(user_id))
+        .order(a::started_at.desc())
+        .limit(SEEN_PAPERS)
+        .select(a::id)
+        .load(conn)?;
     let lists: Vec<String> = ai::table
-        .filter(ai::user_id.eq(user_id))
+        .filter(ai::attempt_id.eq_any(&latest))
         .select(ai::items)
         .load(conn)?;
-    Ok(lists
-        .iter()
-        .flat_map(|l| l.split_whitespace().map(str::to_owned))
-        .collect())
+    let mut seen = HashSet::new();
+    for id in lists.iter().flat_map(|l| l.split_whitespace()) {
+        if !seen.contains(id) {
+            seen.insert(id.to_owned());
+        }
+    }
+    Ok(seen)
 }
 
 /// The saved answers of an attempt, by slot.

@@ -61,8 +61,8 @@ pub async fn post_mock(
     auth.check_csrf(&req, None)?;
     let s = super::start(&state, &auth, &body.blueprint, body.seed).await?;
     Ok(HttpResponse::Created().json(StartedBody {
-        attempt_id: &s.attempt.id,
-        deadline: rfc3339(s.attempt.deadline),
+        attempt_id: &s.id,
+        deadline: rfc3339(s.deadline),
         paper: &s.paper,
     }))
 }

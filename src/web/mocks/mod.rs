@@ -55,7 +55,8 @@ pub struct Meta {
 pub struct Mocks {
     pub writer: Writer,
     pool: Mutex<Option<(Instant, Arc<Pool>)>>,
-    versions: Mutex<HashMap<(String, u32), Arc<Item>>>,
+    /// Item versions by id, then version number (looked up without allocating a key).
+    versions: Mutex<HashMap<String, HashMap<u32, Arc<Item>>>>,
     meta: Mutex<HashMap<String, Arc<Meta>>>,
     exposure: Mutex<Exposure>,
 }
@@ -98,10 +99,12 @@ impl Mocks {
                     return Ok(None);
                 }
                 let docs = documents::load(c)?;
-                let items: Vec<(Item, u32)> = items::published(c)?
+                let mut items: Vec<(Item, u32)> = items::published(c)?
                     .into_iter()
                     .map(|s| (s.item, s.version))
                     .collect();
+                // In the order assembly wants (by id, bytewise), so it need not sort per paper.
+                items.sort_by(|a, b| a.0.id.cmp(&b.0.id));
                 Ok(Some(Pool {
                     change,
                     items,
@@ -121,7 +124,9 @@ impl Mocks {
         // The published versions are the ones papers use: have them at hand.
         if let Ok(mut v) = self.versions.lock() {
             for (item, version) in &pool.items {
-                v.entry((item.id.to_string(), *version))
+                v.entry(item.id.to_string())
+                    .or_default()
+                    .entry(*version)
                     .or_insert_with(|| Arc::new(item.clone()));
             }
         }
@@ -135,8 +140,12 @@ impl Mocks {
         id: &str,
         version: u32,
     ) -> Result<Arc<Item>, ApiError> {
-        let key = (id.to_owned(), version);
-        if let Some(i) = self.versions.lock().ok().and_then(|v| v.get(&key).cloned()) {
+        let cached = self
+            .versions
+            .lock()
+            .ok()
+            .and_then(|v| v.get(id).and_then(|by| by.get(&version)).cloned());
+        if let Some(i) = cached {
             return Ok(i);
         }
         let id = id.to_owned();
@@ -146,7 +155,9 @@ impl Mocks {
             .ok_or(ApiError::NotFound)?;
         let item = Arc::new(stored.item);
         if let Ok(mut v) = self.versions.lock() {
-            v.insert(key, item.clone());
+            v.entry(item.id.to_string())
+                .or_default()
+                .insert(version, item.clone());
         }
         Ok(item)
     }
@@ -295,7 +306,8 @@ fn questions_of(paper: &crate::paper::Paper, items: &HashMap<&str, &Item>) -> Ve
 
 /// A new attempt and its paper as the candidate sees it.
 pub struct Started {
-    pub attempt: Attempt,
+    pub id: String,
+    pub deadline: time::PrimitiveDateTime,
     pub paper: PaperView,
 }
 
@@ -357,10 +369,7 @@ pub async fn start(
         submitted_by: None,
         total: None,
         passed: None,
-        paper: StoredPaper {
-            paper: paper.clone(),
-            questions,
-        },
+        paper: StoredPaper { paper, questions },
     };
     let view = paper_view(state, &attempt).await?;
     let mut slots = HashMap::new();
@@ -370,25 +379,30 @@ pub async fn start(
             slots.insert(q.slot.clone(), (item, i));
         }
     }
+    let used: BTreeSet<String> = attempt
+        .paper
+        .paper
+        .item_ids()
+        .iter()
+        .map(|i| i.to_string())
+        .collect();
+    let (id, deadline) = (attempt.id.clone(), attempt.deadline);
+    let meta = Arc::new(Meta {
+        user_id: attempt.user_id.clone(),
+        deadline,
+        slots,
+    });
     state
         .mocks
         .writer
-        .start_attempt(attempt.clone())
+        .start_attempt(attempt)
         .await
         .map_err(write_error)?;
-    state
-        .mocks
-        .used(&paper.item_ids().iter().map(|i| i.to_string()).collect());
-    state.mocks.remember(
-        &attempt.id,
-        Arc::new(Meta {
-            user_id: attempt.user_id.clone(),
-            deadline: attempt.deadline,
-            slots,
-        }),
-    );
+    state.mocks.used(&used);
+    state.mocks.remember(&id, meta);
     Ok(Started {
-        attempt,
+        id,
+        deadline,
         paper: view,
     })
 }

@@ -126,7 +126,7 @@ pub async fn post_start(
         return error_page(&state, &req, StatusCode::FORBIDDEN);
     }
     match super::start(&state, &auth, &form.blueprint, None).await {
-        Ok(s) => see_other(format!("/mocks/{}", s.attempt.id)),
+        Ok(s) => see_other(format!("/mocks/{}", s.id)),
         Err(e) => {
             let q = serde_urlencoded::to_string([("error", e.to_string())]).unwrap_or_default();
             see_other(format!("/mocks?{q}"))
