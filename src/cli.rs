@@ -51,6 +51,12 @@ pub enum Command {
         #[command(flatten)]
         data: DataSettings,
     },
+    /// Rebuild the learner model (every candidate's beliefs and every question's parameters) by replaying
+    /// the answer log in order; the result is identical to the model kept up to date answer by answer.
+    RebuildModel {
+        #[command(flatten)]
+        data: DataSettings,
+    },
     /// Import items into the database: all or nothing.
     Import {
         #[arg(long, value_enum, default_value = "bank")]

@@ -4,6 +4,7 @@
 //! - [`domain`]: items, answers, scoring, taxonomy, blueprints — pure types and rules, no IO;
 //! - [`bank`]: reads and checks the `question-bank/` files, reporting every problem as `file:line`.
 
+pub mod adaptive;
 pub mod auth;
 pub mod bank;
 pub mod cli;

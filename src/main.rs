@@ -44,6 +44,7 @@ fn main() -> anyhow::Result<ExitCode> {
             format, &path, dry_run, as_drafts, subject, tag, difficulty, &data,
         ),
         Command::Reindex { data } => reindex(&data),
+        Command::RebuildModel { data } => rebuild_model(&data),
         Command::User(UserCommand::Add {
             role,
             login,
@@ -169,6 +170,22 @@ fn reindex(data: &DataSettings) -> anyhow::Result<ExitCode> {
         index.num_docs(),
         started.elapsed().as_secs_f64(),
         dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rebuild_model(data: &DataSettings) -> anyhow::Result<ExitCode> {
+    init_tracing(LogFormat::Text);
+    let db = Db::connect(&data.database_url()).context("opening the database")?;
+    let mut conn = db.conn()?;
+    let started = std::time::Instant::now();
+    let r = tiku::storage::learning::rebuild(&mut conn)?;
+    println!(
+        "replayed {} answers: {} candidates, {} questions calibrated, in {:.2} s",
+        r.answers,
+        r.learners,
+        r.questions,
+        started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -48,6 +48,8 @@ impl Application {
             search: search.clone(),
             secure_cookies: settings.secure_cookies,
             stats: Default::default(),
+            learner: Default::default(),
+            db_slots: Arc::new(tokio::sync::Semaphore::new(db.max_connections() as usize)),
             mocks: Arc::new(web::mocks::Mocks::new(web::mocks::writer::Writer::start(
                 db.clone(),
             ))),

@@ -9,6 +9,7 @@ pub mod candidates;
 pub mod conn;
 pub mod documents;
 pub mod items;
+pub mod learning;
 pub mod practice;
 pub mod reports;
 pub mod responses;
@@ -84,6 +85,11 @@ impl Db {
     }
 
     /// A pooled connection (blocking: call from a blocking thread).
+    /// How many connections the pool holds.
+    pub fn max_connections(&self) -> u32 {
+        self.pool.max_size()
+    }
+
     pub fn conn(&self) -> Result<PooledConnection, StorageError> {
         Ok(self.pool.get()?)
     }

@@ -138,6 +138,16 @@ pub fn serve(
     Ok(())
 }
 
+/// Appends an item to a session's queue (adaptive practice chooses one item at a time).
+pub fn append(conn: &mut AnyConnection, s: &Session, item_id: &str) -> Result<(), StorageError> {
+    let mut queue = s.queue.clone();
+    queue.push(item_id.to_owned());
+    diesel::update(ps::table.filter(ps::id.eq(&s.id)))
+        .set(ps::queue.eq(serde_json::to_string(&queue).unwrap_or_else(|_| "[]".into())))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Marks questions of the current item answered; `advance` moves on to the next item.
 pub fn mark_answered(
     conn: &mut AnyConnection,

@@ -168,6 +168,15 @@ fn rows(list: Vec<ResponseRow>) -> Result<Vec<Response>, StorageError> {
 
 /// Appends an answer; returns its id. Durable when the surrounding transaction (or the statement) commits.
 pub fn record(conn: &mut AnyConnection, new: &NewResponse<'_>) -> Result<i64, StorageError> {
+    record_at(conn, new, now())
+}
+
+/// Appends an answer given at `at`; returns its id.
+pub fn record_at(
+    conn: &mut AnyConnection,
+    new: &NewResponse<'_>,
+    at: PrimitiveDateTime,
+) -> Result<i64, StorageError> {
     let values = (
         r::user_id.eq(new.user_id),
         r::item_id.eq(new.item_id),
@@ -181,7 +190,7 @@ pub fn record(conn: &mut AnyConnection, new: &NewResponse<'_>) -> Result<i64, St
         r::seconds.eq(new.seconds.map(|s| s.min(i32::MAX as u32) as i32)),
         r::context.eq(new.context.code()),
         r::attempt_id.eq(new.attempt_id),
-        r::created_at.eq(now()),
+        r::created_at.eq(at),
     );
     // `RETURNING` must be asked of the concrete connection (../shared/stack-notes.md).
     let id: i64 = match conn {

@@ -265,6 +265,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    learner_models (user_id) {
+        user_id -> Text,
+        model -> Text,
+        last_response -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    item_params (question_id) {
+        question_id -> Text,
+        a -> Double,
+        b -> Double,
+        var_b -> Double,
+        answers -> Integer,
+    }
+}
+
 diesel::joinable!(item_versions -> items (item_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(registrations -> sittings (sitting_id));
@@ -290,5 +309,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attempts,
     attempt_answers,
     attempt_items,
-    item_exposure
+    item_exposure,
+    learner_models,
+    item_params
 );

@@ -15,6 +15,7 @@ pub mod health;
 pub mod i18n;
 pub mod item_page;
 pub mod items;
+pub mod learner;
 pub mod login;
 pub mod markdown;
 pub mod mocks;
@@ -51,6 +52,11 @@ pub struct AppState {
     pub mocks: std::sync::Arc<mocks::Mocks>,
     /// Item statistics, derived from the answer log and recomputed as answers arrive.
     pub stats: std::sync::Arc<teach::quality::StatsCache>,
+    /// The exam as the learner model sees it, per bank change.
+    pub learner: std::sync::Arc<learner::ExamCache>,
+    /// One permit per pooled connection: requests wait here (cheaply, in async) rather than as blocked
+    /// threads, so a burst (thousands of submissions at a deadline) never floods the blocking pool.
+    pub db_slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -60,6 +66,11 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StorageError> + Send + 'static,
     {
+        let _slot = self
+            .db_slots
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
         let db = self.db.clone();
         aw::block(move || {
             let mut conn = db.conn()?;
@@ -112,6 +123,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(mocks::api::post_submit)
         .service(mocks::api::get_result)
         .service(mocks::api::post_self_assessment)
+        .service(learner::get_mastery)
         .service(reports::post_report)
         .service(reports::get_reports)
         .service(reports::post_resolve)

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::access::entitlement;
 use super::auth::Auth;
+use super::learner;
 use super::present::{ItemView, Revealed, authored_order, present, reveal};
 use super::{ApiError, AppState, beijing_today};
 use crate::domain::answer::Answer;
@@ -15,11 +16,11 @@ use crate::domain::practice::{Candidate, Mode, queue};
 use crate::domain::scoring::{MarkState, mark, mark_rubric};
 use crate::domain::taxonomy::TagCode;
 use crate::storage::responses::{self, Context, NewResponse};
-use crate::storage::{documents, items, practice};
+use crate::storage::{documents, items, learning, practice};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct StartPractice {
-    /// sequential, random, topic, mistakes, favorites (adaptive comes with the learner model).
+    /// sequential, random, topic, mistakes, favorites or adaptive (chosen by the learner model).
     pub mode: String,
     #[serde(default)]
     pub tag: Option<String>,
@@ -35,12 +36,6 @@ pub async fn start(state: &AppState, auth: &Auth, body: StartPractice) -> Result
             "mode is sequential, random, topic, mistakes, favorites or adaptive",
         )
     })?;
-    if mode == Mode::Adaptive {
-        return Err(ApiError::Unprocessable {
-            message: "adaptive practice needs the learner model, which is not built yet; use another mode".into(),
-            details: serde_json::json!({}),
-        });
-    }
     let subject = match body.subject.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(
             Subject::parse(s).ok_or_else(|| ApiError::invalid("subject", "subject is A or B"))?,
@@ -114,6 +109,10 @@ pub async fn start(state: &AppState, auth: &Auth, body: StartPractice) -> Result
                 }
                 _ => None,
             };
+            // Adaptive practice chooses each item when it is due, from the learner model.
+            if mode == Mode::Adaptive {
+                return Ok(Ok(practice::create(c, &user, mode, &scope, &[])?));
+            }
             let q: Vec<String> = queue(mode, &pool, seed, resume.as_ref())
                 .into_iter()
                 .map(|i| i.to_string())
@@ -149,19 +148,14 @@ pub async fn post_practice(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Served {
     pub item: ItemView,
-    /// The predicted chance of a right answer, before the answer: the item's observed facility once 20
-    /// candidates have answered it, else a prior from its difficulty.
+    /// The learner model's chance that this candidate answers it right, computed before the answer
+    /// (the mean over a case's parts).
     pub p_correct: f64,
     pub position: usize,
     pub total: usize,
     /// Questions of this item already answered in this session (a case's parts).
     pub answered: Vec<String>,
     pub favorite: bool,
-}
-
-/// The prior chance of a right answer for a difficulty of 1–5.
-fn prior(difficulty: u8) -> f64 {
-    0.9 - 0.15 * f64::from(difficulty.clamp(1, 5) - 1)
 }
 
 /// Loads the session and the version being served (serving the next item first if needed), instantiated
@@ -172,6 +166,7 @@ async fn current(
     sid: &str,
 ) -> Result<Option<(practice::Session, Item, u32)>, ApiError> {
     let (user, sid) = (auth.user.id.clone(), sid.to_owned());
+    adaptive_step(state, auth, &sid).await?;
     let found = state
         .with_db(move |c| {
             let Some(mut s) = practice::get(c, &sid, &user)? else {
@@ -222,24 +217,31 @@ async fn current(
     Ok(Some((s, shown, version)))
 }
 
+/// For an adaptive session whose queue is used up: the learner model chooses the next item.
+async fn adaptive_step(state: &AppState, auth: &Auth, sid: &str) -> Result<(), ApiError> {
+    let (user, id) = (auth.user.id.clone(), sid.to_owned());
+    let Some(s) = state.with_db(move |c| practice::get(c, &id, &user)).await? else {
+        return Ok(());
+    };
+    if s.mode != Mode::Adaptive || s.current_item().is_some() {
+        return Ok(());
+    }
+    let ent = entitlement(state, auth).await?;
+    let served = &s.queue[s.queue.len().saturating_sub(30)..];
+    if let Some(item) = learner::next_item(state, auth, &ent, served).await? {
+        state
+            .with_db(move |c| practice::append(c, &s, &item))
+            .await?;
+    }
+    Ok(())
+}
+
 /// The next item of the session (or the current one until it is answered).
 pub async fn next(state: &AppState, auth: &Auth, sid: &str) -> Result<Option<Served>, ApiError> {
     let Some((s, item, version)) = current(state, auth, sid).await? else {
         return Ok(None);
     };
-    let stats = state.stats.current(state).await?;
-    let questions = item.questions();
-    let observed: Vec<f64> = questions
-        .iter()
-        .filter_map(|(qid, _)| stats.by_question.get(qid))
-        .filter(|q| q.answers >= 20)
-        .map(|q| q.facility)
-        .collect();
-    let p_correct = if observed.len() == questions.len() && !observed.is_empty() {
-        observed.iter().sum::<f64>() / observed.len() as f64
-    } else {
-        prior(item.difficulty.get())
-    };
+    let p_correct = learner::p_correct(state, auth, &item).await?;
     let (user, id) = (auth.user.id.clone(), item.id.to_string());
     let favorite = state
         .with_db(move |c| practice::is_favorite(c, &user, &id))
@@ -337,10 +339,12 @@ pub async fn answer(
     );
     let variant = s.current.map_or(0, |c| c.1);
     let today = beijing_today();
+    let shown = item.clone();
     state
         .with_db(move |c| {
             crate::storage::conn::write_tx(c, |c| {
-                responses::record(
+                let at = crate::storage::now();
+                let rid = responses::record_at(
                     c,
                     &NewResponse {
                         user_id: &user,
@@ -354,7 +358,9 @@ pub async fn answer(
                         context: Context::Practice,
                         attempt_id: None,
                     },
+                    at,
                 )?;
+                learning::observe(c, &user, rid, &shown, &qid, &m, at)?;
                 practice::mark_answered(c, &s, &answered, done)?;
                 if done && s.mode == Mode::Sequential {
                     practice::set_progress(c, &user, &s.scope, &item_id)?;

@@ -10,6 +10,7 @@ mod durability;
 mod health;
 mod helpers;
 mod imports;
+mod learner;
 mod mocks;
 mod pages;
 mod pg;

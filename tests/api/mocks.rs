@@ -20,7 +20,7 @@ fn bank() -> PathBuf {
 }
 
 /// A paid candidate: (account id, token).
-async fn paid(app: &TestApp, admin: &As, n: u32) -> (String, String) {
+pub async fn paid(app: &TestApp, admin: &As, n: u32) -> (String, String) {
     let (id, token) = register(app, n).await;
     let r = app
         .send(

@@ -27,7 +27,7 @@ use crate::domain::scoring::{Mark, MarkState, mark};
 use crate::paper::{Options, PoolItem, assemble};
 use crate::storage::attempts::{self, Attempt, AttemptStatus, Save, StoredPaper};
 use crate::storage::responses::{self, Context, NewResponse};
-use crate::storage::{AnyConnection, StorageError, documents, items};
+use crate::storage::{AnyConnection, StorageError, documents, items, learning};
 use writer::{WriteError, Writer};
 
 /// How often the published pool is checked for changes.
@@ -567,7 +567,8 @@ fn mark_attempt(
             },
         };
         let seconds = (*saved_at - at.started_at).whole_seconds().max(0) as u32;
-        responses::record(
+        let now = crate::storage::now();
+        let rid = responses::record_at(
             conn,
             &NewResponse {
                 user_id: &at.user_id,
@@ -581,7 +582,9 @@ fn mark_attempt(
                 context: Context::Mock,
                 attempt_id: Some(&at.id),
             },
+            now,
         )?;
+        learning::observe(conn, &at.user_id, rid, &shown, &q.question_id, &m, now)?;
     }
     refresh_totals(conn, at, rules)
 }

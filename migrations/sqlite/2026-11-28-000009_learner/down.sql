@@ -1,0 +1,2 @@
+DROP TABLE item_params;
+DROP TABLE learner_models;

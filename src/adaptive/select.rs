@@ -1,0 +1,180 @@
+//! Adaptive practice: which item to serve next. Each question is worth serving in proportion to what it
+//! can add to the exam score — its knowledge point's weight on the paper times how far the candidate is
+//! from mastering it, plus a bonus for what the model does not know yet (exploration) — and to how well
+//! its predicted chance fits the target (hard enough to teach, easy enough to manage). Questions answered
+//! recently are left out; missed questions whose review is due come back first. Near the test date the
+//! plan explores less and drills the weak points that weigh most.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::domain::taxonomy::TagCode;
+
+use super::model::{ItemParams, Learner, QuestionMeta};
+use super::review::overdue_days;
+
+/// The chance of success practice aims at.
+pub const TARGET: f64 = 0.7;
+/// How sharply the fit falls away from the target.
+const FIT_WIDTH: f64 = 0.2;
+/// Mastery counted as "ready" when planning the pace.
+pub const READY: f64 = 0.75;
+/// Answers a weak knowledge point is planned to need.
+const ANSWERS_PER_WEAK_POINT: u32 = 12;
+
+/// How much to explore: fully early on, half in the last two weeks before the test.
+pub fn exploration(days_left: Option<i64>) -> f64 {
+    match days_left {
+        Some(d) if d <= 14 => 0.5,
+        _ => 1.0,
+    }
+}
+
+/// The value of serving question `q` now (0 for a recent repeat).
+fn utility(
+    learner: &Learner,
+    q: &QuestionMeta,
+    params: &ItemParams,
+    weight: f64,
+    explore: f64,
+    at: i64,
+) -> f64 {
+    let (mastery, _, _) = learner.mastery(&q.tag);
+    let sd = learner.ability(&q.tag).1.sqrt();
+    let p = learner.predict(q, params);
+    let fit = (-(p - TARGET).powi(2) / (2.0 * FIT_WIDTH * FIT_WIDTH)).exp();
+    // The knowledge point decides most; the fit picks among its questions (a weak point's easiest
+    // question still beats a strong point's best-fitting one).
+    let mut u = weight.sqrt() * ((1.0 - mastery) + explore * sd) * (0.5 + 0.5 * fit);
+    if let Some(late) = learner.cards.get(&q.id).and_then(|c| overdue_days(c, at)) {
+        u = u * 1.5 + 0.5 + late.min(7.0) / 14.0;
+    }
+    u
+}
+
+/// The item to serve next among `questions` (several may belong to one case item), or none when every
+/// one was answered recently. `weights` are the knowledge points' expected points on a paper; `served`
+/// are items served lately (answered or skipped); `seed` breaks ties reproducibly.
+#[allow(clippy::too_many_arguments)]
+pub fn choose(
+    learner: &Learner,
+    questions: &[QuestionMeta],
+    served: &[String],
+    params: &dyn Fn(&QuestionMeta) -> ItemParams,
+    weights: &BTreeMap<TagCode, f64>,
+    at: i64,
+    days_left: Option<i64>,
+    seed: u64,
+) -> Option<String> {
+    let recent: HashSet<&str> = learner.recent.iter().map(String::as_str).collect();
+    let recent_items: HashSet<&str> = questions
+        .iter()
+        .filter(|q| recent.contains(q.id.as_str()))
+        .map(|q| q.item_id.as_str())
+        .chain(served.iter().map(String::as_str))
+        .collect();
+    let w_max = weights.values().copied().fold(0.0, f64::max).max(1e-9);
+    let explore = exploration(days_left);
+    let mut best: HashMap<&str, f64> = HashMap::new();
+    for q in questions {
+        if recent_items.contains(q.item_id.as_str()) {
+            continue;
+        }
+        let w = weights.get(&q.tag).copied().unwrap_or(0.0) / w_max;
+        let u = utility(learner, q, &params(q), w.max(0.02), explore, at);
+        let e = best.entry(q.item_id.as_str()).or_insert(0.0);
+        *e = e.max(u);
+    }
+    best.into_iter()
+        .map(|(id, u)| (u + 1e-9 * tie(seed, id), id))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| id.to_owned())
+}
+
+/// A reproducible number in [0, 1) from the seed and the id (FNV-1a).
+fn tie(seed: u64, id: &str) -> f64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The practice plan toward the test date.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Pace {
+    /// Knowledge points (of those on the paper) not yet at the ready mark.
+    pub weak_points: usize,
+    pub days_left: Option<i64>,
+    /// Answers a day to bring them all to the mark by the test date.
+    pub answers_per_day: u32,
+}
+
+/// How much to practise a day to be ready by the test date.
+pub fn pace(learner: &Learner, weights: &BTreeMap<TagCode, f64>, days_left: Option<i64>) -> Pace {
+    let weak = weights
+        .keys()
+        .filter(|t| learner.mastery(t).0 < READY)
+        .count();
+    let need = weak as u32 * ANSWERS_PER_WEAK_POINT;
+    let days = days_left.unwrap_or(30).max(1) as u32;
+    Pace {
+        weak_points: weak,
+        days_left,
+        answers_per_day: need.div_ceil(days),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(id: &str, tag: &str, difficulty: u8) -> QuestionMeta {
+        QuestionMeta {
+            id: id.into(),
+            item_id: id.into(),
+            tag: TagCode::parse(tag).unwrap_or_else(|e| panic!("{e}")),
+            guess: 0.25,
+            difficulty,
+            points: 1,
+        }
+    }
+
+    #[test]
+    fn the_weak_point_is_served_before_the_strong_one_and_repeats_wait() {
+        let qs = vec![q("S1", "T1.1", 3), q("W1", "T2.1", 3), q("W2", "T2.1", 2)];
+        let mut l = Learner::default();
+        let prior = |m: &QuestionMeta| ItemParams::prior(m.difficulty);
+        for i in 0..15 {
+            l.observe(&q("S0", "T1.1", 3), &mut prior(&qs[0]), 1.0, i, i);
+            l.observe(&q("W0", "T2.1", 3), &mut prior(&qs[1]), 0.0, i, i);
+        }
+        let weights: BTreeMap<TagCode, f64> = [
+            (
+                TagCode::parse("T1.1").unwrap_or_else(|e| panic!("{e}")),
+                10.0,
+            ),
+            (
+                TagCode::parse("T2.1").unwrap_or_else(|e| panic!("{e}")),
+                10.0,
+            ),
+        ]
+        .into();
+        let first = choose(&l, &qs, &[], &prior, &weights, 100, None, 1);
+        assert!(
+            first.as_deref().is_some_and(|id| id.starts_with('W')),
+            "{first:?}"
+        );
+        // Once both weak questions were answered just now, the strong point's question comes.
+        l.observe(&qs[1], &mut prior(&qs[1]), 0.0, 101, 100);
+        l.observe(&qs[2], &mut prior(&qs[2]), 0.0, 102, 101);
+        assert_eq!(
+            choose(&l, &qs, &[], &prior, &weights, 103, None, 1).as_deref(),
+            Some("S1")
+        );
+        let p = pace(&l, &weights, Some(10));
+        assert!(p.weak_points >= 1 && p.answers_per_day >= 1, "{p:?}");
+    }
+}

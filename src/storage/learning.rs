@@ -1,0 +1,246 @@
+//! The learner model in the database: one row of beliefs per candidate and one row of parameters per
+//! question, updated in the same transaction as the answer that moves them, and rebuilt from the answer
+//! log (`tiku rebuild-model`) by replaying every auto-marked answer in the order it was recorded.
+//!
+//! Only auto-marked answers teach the model: written answers are marked later (by the candidate
+//! against the rubric, or by a teacher), and a regrade re-marks old answers, so after a regrade the model
+//! is brought up to date by a rebuild.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::conn::write_tx;
+use super::schema::{item_params as ip, learner_models as lm, responses as r};
+use super::{AnyConnection, StorageError, items, now};
+use crate::adaptive::model::{ItemParams, Learner, QuestionMeta, metas};
+use crate::domain::item::Item;
+use crate::domain::scoring::{Mark, MarkState};
+
+/// What an answer tells the model: the fraction earned, for auto-marked answers only.
+pub fn outcome(mark: &Mark) -> Option<f64> {
+    (mark.state == MarkState::Auto && mark.max > 0)
+        .then(|| f64::from(mark.awarded) / f64::from(mark.max))
+}
+
+/// Unix seconds of a stored time.
+pub fn unix(at: PrimitiveDateTime) -> i64 {
+    at.assume_utc().unix_timestamp()
+}
+
+/// The candidate's beliefs (the prior when they have answered nothing yet).
+pub fn learner(conn: &mut AnyConnection, user_id: &str) -> Result<Learner, StorageError> {
+    let row: Option<String> = lm::table
+        .filter(lm::user_id.eq(user_id))
+        .select(lm::model)
+        .first(conn)
+        .optional()?;
+    match row {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| StorageError::Corrupt(format!("learner model of {user_id}: {e}"))),
+        None => Ok(Learner::default()),
+    }
+}
+
+fn save_learner(conn: &mut AnyConnection, user_id: &str, l: &Learner) -> Result<(), StorageError> {
+    let json = serde_json::to_string(l).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let n = diesel::update(lm::table.filter(lm::user_id.eq(user_id)))
+        .set((
+            lm::model.eq(&json),
+            lm::last_response.eq(l.last_response),
+            lm::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(lm::table)
+            .values((
+                lm::user_id.eq(user_id),
+                lm::model.eq(&json),
+                lm::last_response.eq(l.last_response),
+                lm::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+type ParamRow = (String, f64, f64, f64, i32);
+
+fn params_of(row: ParamRow) -> (String, ItemParams) {
+    (
+        row.0,
+        ItemParams {
+            a: row.1,
+            b: row.2,
+            var_b: row.3,
+            answers: row.4.max(0) as u32,
+        },
+    )
+}
+
+/// Every calibrated question's parameters (questions never answered are absent: they have their prior).
+pub fn all_params(conn: &mut AnyConnection) -> Result<HashMap<String, ItemParams>, StorageError> {
+    Ok(ip::table
+        .select((ip::question_id, ip::a, ip::b, ip::var_b, ip::answers))
+        .load::<ParamRow>(conn)?
+        .into_iter()
+        .map(params_of)
+        .collect())
+}
+
+/// One question's parameters, or its prior.
+pub fn params(conn: &mut AnyConnection, meta: &QuestionMeta) -> Result<ItemParams, StorageError> {
+    let row: Option<ParamRow> = ip::table
+        .filter(ip::question_id.eq(&meta.id))
+        .select((ip::question_id, ip::a, ip::b, ip::var_b, ip::answers))
+        .first(conn)
+        .optional()?;
+    Ok(row.map_or_else(|| ItemParams::prior(meta.difficulty), |r| params_of(r).1))
+}
+
+fn save_params(conn: &mut AnyConnection, id: &str, p: &ItemParams) -> Result<(), StorageError> {
+    let n = diesel::update(ip::table.filter(ip::question_id.eq(id)))
+        .set((
+            ip::a.eq(p.a),
+            ip::b.eq(p.b),
+            ip::var_b.eq(p.var_b),
+            ip::answers.eq(p.answers as i32),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(ip::table)
+            .values((
+                ip::question_id.eq(id),
+                ip::a.eq(p.a),
+                ip::b.eq(p.b),
+                ip::var_b.eq(p.var_b),
+                ip::answers.eq(p.answers as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Applies a recorded answer to the candidate and the question (call inside the transaction that
+/// recorded it). Answers that teach nothing (not auto-marked) and answers already applied are ignored.
+pub fn observe(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    response_id: i64,
+    item: &Item,
+    question_id: &str,
+    mark: &Mark,
+    at: PrimitiveDateTime,
+) -> Result<(), StorageError> {
+    let Some(y) = outcome(mark) else {
+        return Ok(());
+    };
+    let Some(meta) = metas(item).into_iter().find(|m| m.id == question_id) else {
+        return Ok(());
+    };
+    let mut l = learner(conn, user_id)?;
+    if response_id <= l.last_response {
+        return Ok(());
+    }
+    let mut p = params(conn, &meta)?;
+    l.observe(&meta, &mut p, y, unix(at), response_id);
+    save_learner(conn, user_id, &l)?;
+    save_params(conn, &meta.id, &p)
+}
+
+/// What a rebuild did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Rebuilt {
+    pub answers: usize,
+    pub learners: usize,
+    pub questions: usize,
+}
+
+type LogRow = (
+    i64,
+    String,
+    String,
+    i32,
+    String,
+    i32,
+    i32,
+    String,
+    PrimitiveDateTime,
+);
+
+/// Replays the whole answer log in order and replaces the stored model with the result.
+pub fn rebuild(conn: &mut AnyConnection) -> Result<Rebuilt, StorageError> {
+    let mut learners: HashMap<String, Learner> = HashMap::new();
+    let mut params: HashMap<String, ItemParams> = HashMap::new();
+    let mut meta_cache: HashMap<(String, i32), Vec<QuestionMeta>> = HashMap::new();
+    let mut after = 0i64;
+    let mut answers = 0usize;
+    loop {
+        let page: Vec<LogRow> = r::table
+            .filter(r::id.gt(after))
+            .filter(r::state.eq("auto"))
+            .order(r::id)
+            .limit(5_000)
+            .select((
+                r::id,
+                r::user_id,
+                r::item_id,
+                r::version,
+                r::question_id,
+                r::awarded,
+                r::max_points,
+                r::state,
+                r::created_at,
+            ))
+            .load(conn)?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.0;
+        for (id, user, item_id, version, qid, awarded, max, _, at) in page {
+            let key = (item_id.clone(), version);
+            if !meta_cache.contains_key(&key) {
+                let found = items::get(conn, &item_id, u32::try_from(version).ok())?
+                    .map(|s| metas(&s.item))
+                    .unwrap_or_default();
+                meta_cache.insert(key.clone(), found);
+            }
+            let Some(meta) = meta_cache[&key].iter().find(|m| m.id == qid) else {
+                continue;
+            };
+            let mark = Mark {
+                awarded: awarded.max(0) as u32,
+                max: max.max(0) as u32,
+                state: MarkState::Auto,
+            };
+            let Some(y) = outcome(&mark) else {
+                continue;
+            };
+            let p = params
+                .entry(meta.id.clone())
+                .or_insert_with(|| ItemParams::prior(meta.difficulty));
+            learners
+                .entry(user)
+                .or_default()
+                .observe(meta, p, y, unix(at), id);
+            answers += 1;
+        }
+    }
+    write_tx(conn, |c| {
+        diesel::delete(lm::table).execute(c)?;
+        diesel::delete(ip::table).execute(c)?;
+        for (user, l) in &learners {
+            save_learner(c, user, l)?;
+        }
+        for (id, p) in &params {
+            save_params(c, id, p)?;
+        }
+        Ok::<_, StorageError>(())
+    })?;
+    Ok(Rebuilt {
+        answers,
+        learners: learners.len(),
+        questions: params.len(),
+    })
+}

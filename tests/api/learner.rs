@@ -1,0 +1,192 @@
+//! The learner model through the API on the shipped bank: adaptive practice serves items without keys
+//! and without repeats, `p_correct` comes from the model, every auto-marked answer moves the candidate's
+//! mastery and predicted score, and rebuilding the model from the answer log gives exactly the model kept
+//! up to date answer by answer — on SQLite and PostgreSQL.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use tiku::domain::item::Response;
+use tiku::domain::user::Role;
+use tiku::storage::{Db, items, learning};
+
+use super::candidates::open_sitting;
+use super::helpers::{TestApp, bearer, spawn_apps};
+use super::mocks::paid;
+use super::practice::assert_no_key;
+
+fn bank() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank")
+}
+
+/// A wrong answer to a question, read from the version the database holds.
+fn wrong(app: &TestApp, item: &str, version: u64, question: &str) -> Option<Value> {
+    let db = Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
+    let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
+    let stored = items::get(&mut c, item, Some(version as u32))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("{item}"));
+    let questions = stored.item.questions();
+    let (_, q) = questions.iter().find(|(id, _)| id == question)?;
+    Some(match &q.response {
+        Response::Single { key, options } => {
+            json!(options.iter().find(|o| o.id != *key).map(|o| o.id.clone()))
+        }
+        Response::Multiple { keys, options } => {
+            json!([options
+                .iter()
+                .find(|o| !keys.contains(&o.id))
+                .map(|o| o.id.clone())])
+        }
+        Response::TrueFalse { key } => json!(!key),
+        Response::Fill { .. } => json!("不是这个答案"),
+        Response::Numeric { .. } => json!(987_654_321.0),
+        Response::Written { .. } => return None,
+    })
+}
+
+async fn mastery(app: &TestApp, token: &str) -> Value {
+    let r = app
+        .send("GET", "/api/v1/me/mastery", None, &bearer(token))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+#[actix_web::test]
+async fn adaptive_practice_follows_the_model_and_the_model_rebuilds_exactly() {
+    for app in spawn_apps(Some(&bank())).await {
+        app.add_user(Role::Admin, "root", "admin-password");
+        let admin = bearer(&app.login("root", "admin-password").await);
+        open_sitting(&app, &admin, "test-1").await;
+        let (user, token) = paid(&app, &admin, 31).await;
+        let r = app
+            .send(
+                "GET",
+                "/api/v1/me/mastery",
+                None,
+                &super::helpers::As::default(),
+            )
+            .await;
+        assert_eq!(r.status, 401);
+
+        let before = mastery(&app, &token).await;
+        assert_eq!(before["answers"], 0);
+        let total = &before["predicted"]["total"];
+        let (lo, mean, hi) = (
+            total["low"].as_f64().unwrap_or(-1.0),
+            total["mean"].as_f64().unwrap_or(-1.0),
+            total["high"].as_f64().unwrap_or(-1.0),
+        );
+        assert!(
+            0.0 <= lo && lo <= mean && mean <= hi && hi <= 200.0,
+            "{before}"
+        );
+        assert!(
+            before["tags"].as_array().is_some_and(|t| t.len() > 40),
+            "{before}"
+        );
+
+        let r = app
+            .send(
+                "POST",
+                "/api/v1/practice",
+                Some(json!({"mode": "adaptive"})),
+                &bearer(&token),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let sid = r.json()["session_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let mut served = Vec::new();
+        let mut answered = 0;
+        let mut chances = Vec::new();
+        while served.len() < 14 {
+            let r = app
+                .send(
+                    "GET",
+                    &format!("/api/v1/practice/{sid}/next"),
+                    None,
+                    &bearer(&token),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            let v = r.json();
+            assert_no_key(&v);
+            let p = v["p_correct"].as_f64().unwrap_or(-1.0);
+            assert!(0.0 < p && p < 1.0, "{v}");
+            chances.push(p);
+            let id = v["item"]["id"].as_str().unwrap_or_default().to_owned();
+            let version = v["item"]["version"].as_u64().unwrap_or(0);
+            assert!(!served.contains(&id), "{id} served twice: {served:?}");
+            served.push(id.clone());
+            let questions: Vec<String> = match v["item"]["parts"].as_array() {
+                Some(parts) => parts
+                    .iter()
+                    .filter_map(|p| p["id"].as_str().map(str::to_owned))
+                    .collect(),
+                None => vec![id.clone()],
+            };
+            for q in questions {
+                let Some(answer) = wrong(&app, &id, version, &q) else {
+                    let r = app
+                        .send(
+                            "POST",
+                            &format!("/api/v1/practice/{sid}/skip"),
+                            None,
+                            &bearer(&token),
+                        )
+                        .await;
+                    assert_eq!(r.status, 204, "{}", r.body);
+                    break;
+                };
+                let r = app
+                    .send(
+                        "POST",
+                        &format!("/api/v1/practice/{sid}/answers"),
+                        Some(json!({"id": q, "version": version, "answer": answer})),
+                        &bearer(&token),
+                    )
+                    .await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                assert_eq!(r.json()["correct"], false, "{}", r.body);
+                answered += 1;
+            }
+        }
+        let after = mastery(&app, &token).await;
+        assert_eq!(
+            after["answers"], answered,
+            "every auto-marked answer counts"
+        );
+        let mean_after = after["predicted"]["total"]["mean"]
+            .as_f64()
+            .unwrap_or(999.0);
+        assert!(
+            mean_after < mean - 10.0,
+            "all wrong lowers the prediction: {mean} → {mean_after}"
+        );
+        assert!(
+            chances.last() < chances.first(),
+            "p_correct falls as answers go wrong: {chances:?}"
+        );
+
+        // The model rebuilt from the answer log equals the one kept answer by answer.
+        let db = Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
+        let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
+        let online = learning::learner(&mut c, &user).unwrap_or_else(|e| panic!("{e}"));
+        let online_params = learning::all_params(&mut c).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(online.answers as usize, answered);
+        let report = learning::rebuild(&mut c).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(report.answers, answered);
+        assert_eq!(
+            learning::learner(&mut c, &user).unwrap_or_else(|e| panic!("{e}")),
+            online
+        );
+        assert_eq!(
+            learning::all_params(&mut c).unwrap_or_else(|e| panic!("{e}")),
+            online_params
+        );
+    }
+}
