@@ -109,8 +109,9 @@ impl Exam {
         w
     }
 
-    /// Expected score and its sampling variance per subject, given each question's chance.
-    fn expect(&self, p: &[f64]) -> Vec<(f64, f64)> {
+    /// Expected score and its sampling variance per subject (in the order of [`Exam::subjects`]), given
+    /// each question's chance.
+    pub fn expected(&self, p: &[f64]) -> Vec<(f64, f64)> {
         self.subjects
             .iter()
             .map(|s| {
@@ -212,7 +213,7 @@ pub fn predict(
             p[i] = q.guess + (1.0 - q.guess) / (1.0 + (-ip.a * (theta - ip.b)).exp());
         }
         let scores: Vec<f64> = exam
-            .expect(&p)
+            .expected(&p)
             .into_iter()
             .map(|(m, v)| (m + v.sqrt() * normal(&mut rng)).clamp(0.0, max))
             .collect();

@@ -18,6 +18,13 @@ use super::review::overdue_days;
 pub const TARGET: f64 = 0.7;
 /// How sharply the fit falls away from the target.
 const FIT_WIDTH: f64 = 0.2;
+/// The utility a knowledge point loses for each of the last [`LATELY`] answers it had.
+const FATIGUE: f64 = 0.08;
+/// The weight of a question's information (at most about 0.25 for a question that cannot be guessed).
+const INFORMATION: f64 = 2.0;
+/// The bonus of a knowledge point with no answers yet (shrinking with each answer).
+const NOVELTY: f64 = 0.6;
+const LATELY: usize = 8;
 /// Mastery counted as "ready" when planning the pace.
 pub const READY: f64 = 0.75;
 /// Answers a weak knowledge point is planned to need.
@@ -31,24 +38,44 @@ pub fn exploration(days_left: Option<i64>) -> f64 {
     }
 }
 
-/// The value of serving question `q` now (0 for a recent repeat).
+/// What the model believes about one knowledge point: ability mean and variance.
+struct Belief {
+    mean: f64,
+    var: f64,
+    answers: u32,
+}
+
+/// The value of serving question `q` now: how weak the knowledge point may be (one minus its mastery at
+/// the lower end of what the model believes, so a point not yet known counts as possibly weak), a bonus
+/// for points with few answers (every point gets explored), its weight on the paper, a penalty for a
+/// point practised in the last few answers (interleaving), the question's fit to the target chance, and a
+/// bonus for a review that is due.
+#[allow(clippy::too_many_arguments)]
 fn utility(
     learner: &Learner,
     q: &QuestionMeta,
+    belief: &Belief,
     params: &ItemParams,
     weight: f64,
     explore: f64,
+    lately: usize,
     at: i64,
 ) -> f64 {
-    let (mastery, _, _) = learner.mastery(&q.tag);
-    let sd = learner.ability(&q.tag).1.sqrt();
-    let p = learner.predict(q, params);
+    let sd = belief.var.sqrt();
+    let p = super::model::chance(belief.mean, belief.var, params, q.guess);
     let fit = (-(p - TARGET).powi(2) / (2.0 * FIT_WIDTH * FIT_WIDTH)).exp();
-    // The knowledge point decides most; the fit picks among its questions (a weak point's easiest
-    // question still beats a strong point's best-fitting one).
-    let mut u = weight.sqrt() * ((1.0 - mastery) + explore * sd) * (0.5 + 0.5 * fit);
+    let weakness = 1.0 - 1.0 / (1.0 + (-(belief.mean - explore * sd)).exp());
+    let novelty = explore * NOVELTY / (1.0 + f64::from(belief.answers));
+    // What an answer would tell: the question's Fisher information at the current estimate (questions
+    // that can be guessed tell less).
+    let s = 1.0 / (1.0 + (-params.a * (belief.mean - params.b)).exp());
+    let dp = (1.0 - q.guess) * params.a * s * (1.0 - s);
+    let info = dp * dp / (p * (1.0 - p)).max(1e-6);
+    let mut u = weakness + novelty + 0.2 * weight - FATIGUE * lately as f64
+        + 0.1 * fit
+        + INFORMATION * info;
     if let Some(late) = learner.cards.get(&q.id).and_then(|c| overdue_days(c, at)) {
-        u = u * 1.5 + 0.5 + late.min(7.0) / 14.0;
+        u += 0.3 + 0.2 * late.min(7.0) / 7.0;
     }
     u
 }
@@ -77,13 +104,37 @@ pub fn choose(
     let w_max = weights.values().copied().fold(0.0, f64::max).max(1e-9);
     let explore = exploration(days_left);
     let mut best: HashMap<&str, f64> = HashMap::new();
+    let mut beliefs: HashMap<&TagCode, Belief> = HashMap::new();
+    let tag_of: HashMap<&str, &TagCode> =
+        questions.iter().map(|q| (q.id.as_str(), &q.tag)).collect();
+    let mut lately: HashMap<&TagCode, usize> = HashMap::new();
+    for id in learner.recent.iter().rev().take(LATELY) {
+        if let Some(t) = tag_of.get(id.as_str()) {
+            *lately.entry(t).or_default() += 1;
+        }
+    }
     for q in questions {
         if recent_items.contains(q.item_id.as_str()) {
             continue;
         }
         let w = weights.get(&q.tag).copied().unwrap_or(0.0) / w_max;
-        let u = utility(learner, q, &params(q), w.max(0.02), explore, at);
-        let e = best.entry(q.item_id.as_str()).or_insert(0.0);
+        let belief = beliefs.entry(&q.tag).or_insert_with(|| {
+            let (mean, var) = learner.ability(&q.tag);
+            let answers = learner.nodes.get(q.tag.as_str()).map_or(0, |n| n.answers);
+            Belief { mean, var, answers }
+        });
+        let recent_on_tag = lately.get(&q.tag).copied().unwrap_or(0);
+        let u = utility(
+            learner,
+            q,
+            belief,
+            &params(q),
+            w,
+            explore,
+            recent_on_tag,
+            at,
+        );
+        let e = best.entry(q.item_id.as_str()).or_insert(f64::MIN);
         *e = e.max(u);
     }
     best.into_iter()

@@ -1,0 +1,589 @@
+//! Simulation harness for the learner model: synthetic candidates whose true ability on every knowledge
+//! point is known answer the real bank (`question-bank/`, published items, every scored question of the
+//! `full` blueprint's pool) under a response model with guessing and slips; the learner model, fed the same
+//! answers as the server would feed it, is compared with simple baselines.
+//!
+//! True abilities: a global ability N(0, 0.8²) plus a chapter offset plus a knowledge-point offset. Two
+//! populations: "three distinct weak points" (three points drawn at random are genuinely weak, offset
+//! −2.5 ± 0.3, about what a point never studied costs; other chapter and point offsets N(0, 0.3²)) — the case the product is for — and "a
+//! continuous spread" (chapter and point offsets N(0, 0.6²) each, the weakest three being merely the tail,
+//! often within a hair of the fourth). True items: the teacher's difficulty mapped as the model maps it plus N(0, 0.5²)
+//! noise, discrimination e^N(0, 0.25²). P(right) = g + (1 − g − 0.05)·σ(a(θ − b)) with the question's
+//! guessing floor g and a 5 % slip.
+//!
+//! Two worlds: `static` (abilities fixed, as the model assumes) and `growing` (not what the model
+//! assumes: every answer on a knowledge point raises that point's true ability by 0.02 and the global one
+//! by 0.002 — candidates learn from the feedback — and the teacher's difficulties are noisier, N(0, 0.8²)).
+//!
+//! In each world, 200 calibration candidates first answer 150 random questions each (item parameters are
+//! learnt online from all of them, as on the server), then 80 evaluation candidates practise — once at
+//! random, once adaptively (a fresh copy of the calibrated item parameters each) — and are measured:
+//!
+//! - next-answer prediction (random practice, each prediction made before the answer is applied): AUC and
+//!   log loss of the model, of the overall proportion correct (Laplace-smoothed) and of the per-knowledge-
+//!   point proportion (smoothed towards the overall one);
+//! - precision of the three weakest knowledge points after 30, 60 and 120 answers — weakest meaning the
+//!   lowest expected share of right answers on the point's own questions, i.e. what the point costs on a
+//!   paper (true: from the true chances; found: from the model's predicted chances, or the per-point
+//!   proportion for the baseline);
+//! - mean absolute error of the predicted full-mock total against the candidate's true expected total
+//!   (the same paper formula with true chances), for the model and the per-point baseline;
+//! - answers needed, under adaptive and under random practice, until the mean weakest-3 precision over the
+//!   evaluation candidates reaches 0.8 (checked every 10 answers, up to 1,500).
+//!
+//! Run: `cargo bench --bench learner` (about 80 s here); `TIKU_BENCH_REPORT=benches/RESULTS-learner.md`
+//! also writes the report. Without `--bench` (`cargo test --benches`) it returns at once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{Rng, SeedableRng};
+use tiku::adaptive::forecast::{Exam, predict};
+use tiku::adaptive::model::{ItemParams, Learner, QuestionMeta, path};
+use tiku::adaptive::select::choose;
+use tiku::domain::Status;
+use tiku::domain::exam::ExamRules;
+use tiku::domain::item::Item;
+use tiku::domain::taxonomy::TagCode;
+
+const CALIBRATION: usize = 200;
+const CALIBRATION_ANSWERS: usize = 150;
+const EVALUATION: usize = 80;
+const CHECKPOINTS: [usize; 3] = [30, 60, 120];
+const MAX_ANSWERS: usize = 1500;
+const SLIP: f64 = 0.05;
+
+fn uniform(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    let u1 = uniform(rng).max(1e-12);
+    let u2 = uniform(rng);
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum World {
+    Static,
+    Growing,
+}
+
+/// How weaknesses are spread over a candidate's knowledge points.
+#[derive(Clone, Copy, PartialEq)]
+enum Spread {
+    Distinct,
+    Continuous,
+}
+
+/// The true item parameters of the simulated bank.
+struct TrueItems {
+    a: Vec<f64>,
+    b: Vec<f64>,
+}
+
+/// One synthetic candidate: true offsets per term of the tree.
+#[derive(Clone)]
+struct Person {
+    terms: HashMap<String, f64>,
+}
+
+impl Person {
+    /// `distinct`: three knowledge points, drawn at random, are genuinely weak, as if never studied (offset −2.5 ± 0.3) and the
+    /// others vary mildly (chapter and point offsets N(0, 0.3²)); otherwise every chapter and point
+    /// varies as much (N(0, 0.6²) each) and the weakest three are the tail of a continuous spread.
+    fn new(rng: &mut Xoshiro256PlusPlus, tags: &[TagCode], distinct: bool) -> Person {
+        let mut terms = HashMap::new();
+        terms.insert("*".to_owned(), 0.8 * normal(rng));
+        let sd = if distinct { 0.3 } else { 0.6 };
+        for t in tags {
+            for (key, _) in path(t).into_iter().skip(1) {
+                terms.entry(key).or_insert_with(|| sd * normal(rng));
+            }
+        }
+        if distinct {
+            let mut weak: Vec<usize> = Vec::new();
+            while weak.len() < 3 {
+                let i = (rng.next_u64() % tags.len() as u64) as usize;
+                if !weak.contains(&i) {
+                    weak.push(i);
+                }
+            }
+            for i in weak {
+                let off = -2.5 + 0.3 * normal(rng);
+                terms.insert(tags[i].to_string(), off);
+            }
+        }
+        Person { terms }
+    }
+
+    fn ability(&self, tag: &TagCode) -> f64 {
+        path(tag)
+            .iter()
+            .map(|(k, _)| self.terms.get(k).copied().unwrap_or(0.0))
+            .sum()
+    }
+
+    fn chance(&self, q: &QuestionMeta, i: usize, truth: &TrueItems) -> f64 {
+        let s = sigmoid(truth.a[i] * (self.ability(&q.tag) - truth.b[i]));
+        q.guess + (1.0 - q.guess - SLIP) * s
+    }
+
+    /// Learning from an answer (growing world only).
+    fn learn(&mut self, tag: &TagCode) {
+        *self.terms.entry(tag.to_string()).or_default() += 0.02;
+        *self.terms.entry("*".to_owned()).or_default() += 0.002;
+    }
+}
+
+/// Answer counts for the baselines.
+#[derive(Default, Clone)]
+struct Counts {
+    right: f64,
+    n: f64,
+    by_tag: HashMap<TagCode, (f64, f64)>,
+}
+
+impl Counts {
+    fn overall(&self) -> f64 {
+        (self.right + 1.0) / (self.n + 2.0)
+    }
+
+    fn tag(&self, t: &TagCode) -> f64 {
+        let (r, n) = self.by_tag.get(t).copied().unwrap_or((0.0, 0.0));
+        (r + 2.0 * self.overall()) / (n + 2.0)
+    }
+
+    fn add(&mut self, t: &TagCode, y: f64) {
+        self.right += y;
+        self.n += 1.0;
+        let e = self.by_tag.entry(t.clone()).or_default();
+        e.0 += y;
+        e.1 += 1.0;
+    }
+}
+
+/// Area under the ROC curve (ties counted half), by ranks.
+fn auc(pairs: &[(f64, f64)]) -> f64 {
+    let mut v: Vec<(f64, f64)> = pairs.to_vec();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut rank_sum, mut pos, mut i) = (0.0, 0.0, 0);
+    while i < v.len() {
+        let mut j = i;
+        while j < v.len() && v[j].0 == v[i].0 {
+            j += 1;
+        }
+        let avg_rank = (i + j + 1) as f64 / 2.0;
+        for x in &v[i..j] {
+            if x.1 > 0.5 {
+                rank_sum += avg_rank;
+                pos += 1.0;
+            }
+        }
+        i = j;
+    }
+    let neg = v.len() as f64 - pos;
+    (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg).max(1.0)
+}
+
+fn log_loss(pairs: &[(f64, f64)]) -> f64 {
+    pairs
+        .iter()
+        .map(|(p, y)| {
+            let p = p.clamp(1e-6, 1.0 - 1e-6);
+            -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+        })
+        .sum::<f64>()
+        / pairs.len().max(1) as f64
+}
+
+/// The three lowest by `score` among `tags`.
+fn lowest3(tags: &[TagCode], score: impl Fn(&TagCode) -> f64) -> Vec<TagCode> {
+    let mut v: Vec<(f64, &TagCode)> = tags.iter().map(|t| (score(t), t)).collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+    v.into_iter().take(3).map(|(_, t)| t.clone()).collect()
+}
+
+fn precision(found: &[TagCode], truth: &[TagCode]) -> f64 {
+    found.iter().filter(|t| truth.contains(t)).count() as f64 / 3.0
+}
+
+struct Sim<'a> {
+    exam: &'a Exam,
+    weights: BTreeMap<TagCode, f64>,
+    tags: Vec<TagCode>,
+    truth: TrueItems,
+    world: World,
+    spread: Spread,
+    rules: ExamRules,
+    /// The questions of each knowledge point.
+    by_tag: HashMap<TagCode, Vec<usize>>,
+}
+
+/// What one evaluation run records per candidate.
+#[derive(Default)]
+struct Record {
+    model: Vec<(f64, f64)>,
+    overall: Vec<(f64, f64)>,
+    per_tag: Vec<(f64, f64)>,
+    /// Weakest-3 precision at every 10 answers (model), and per-tag baseline at the checkpoints.
+    precision: Vec<f64>,
+    baseline_precision: Vec<f64>,
+    /// |predicted − true| total at the checkpoints: model, per-tag baseline.
+    score_error: Vec<f64>,
+    baseline_error: Vec<f64>,
+}
+
+impl Sim<'_> {
+    fn true_total(&self, person: &Person) -> f64 {
+        let p: Vec<f64> = self
+            .exam
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| person.chance(q, i, &self.truth))
+            .collect();
+        self.exam.expected(&p).iter().map(|(m, _)| m).sum()
+    }
+
+    /// One candidate's practice: `adaptive` or random, `answers` long. Updates `params` (shared).
+    #[allow(clippy::too_many_arguments)]
+    fn practise(
+        &self,
+        person: &mut Person,
+        params: &mut [ItemParams],
+        adaptive: bool,
+        answers: usize,
+        rng: &mut Xoshiro256PlusPlus,
+        record: Option<&mut Record>,
+        seed: u64,
+    ) {
+        let mut learner = Learner::default();
+        let mut counts = Counts::default();
+        let index: HashMap<&str, usize> = self
+            .exam
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.id.as_str(), i))
+            .collect();
+        let mut rec = record;
+        let mut served: Vec<String> = Vec::new();
+        for n in 0..answers {
+            let at = 1_700_000_000 + n as i64 * 600;
+            let i = if adaptive {
+                let lookup = |q: &QuestionMeta| params[index[q.id.as_str()]].clone();
+                let tail = &served[served.len().saturating_sub(30)..];
+                let pick = choose(
+                    &learner,
+                    &self.exam.questions,
+                    tail,
+                    &lookup,
+                    &self.weights,
+                    at,
+                    None,
+                    seed ^ n as u64,
+                );
+                match pick.and_then(|id| self.exam.questions.iter().position(|q| q.item_id == id)) {
+                    Some(i) => i,
+                    None => (rng.next_u64() % self.exam.questions.len() as u64) as usize,
+                }
+            } else {
+                (rng.next_u64() % self.exam.questions.len() as u64) as usize
+            };
+            let q = &self.exam.questions[i];
+            served.push(q.item_id.clone());
+            let y = if uniform(rng) < person.chance(q, i, &self.truth) {
+                1.0
+            } else {
+                0.0
+            };
+            if let Some(r) = rec.as_deref_mut()
+                && !adaptive
+            {
+                r.model.push((learner.predict(q, &params[i]), y));
+                r.overall.push((counts.overall(), y));
+                r.per_tag.push((counts.tag(&q.tag), y));
+            }
+            learner.observe(q, &mut params[i], y, at, n as i64 + 1);
+            counts.add(&q.tag, y);
+            if self.world == World::Growing {
+                person.learn(&q.tag);
+            }
+            let done = n + 1;
+            if let Some(r) = rec.as_deref_mut()
+                && done % 10 == 0
+            {
+                {
+                    // Weakest = the lowest expected share of right answers on the point's own
+                    // questions (what the point costs on a paper): true chances for the truth, the
+                    // model's predicted chances for what it found.
+                    let truth = lowest3(&self.tags, |t| {
+                        mean(
+                            self.by_tag[t]
+                                .iter()
+                                .map(|&i| person.chance(&self.exam.questions[i], i, &self.truth)),
+                        )
+                    });
+                    let found = lowest3(&self.tags, |t| {
+                        mean(
+                            self.by_tag[t]
+                                .iter()
+                                .map(|&i| learner.predict(&self.exam.questions[i], &params[i])),
+                        )
+                    });
+                    r.precision.push(precision(&found, &truth));
+                    if CHECKPOINTS.contains(&done) {
+                        let base = lowest3(&self.tags, |t| counts.tag(t));
+                        r.baseline_precision.push(precision(&base, &truth));
+                        let lookup = |q: &QuestionMeta| params[index[q.id.as_str()]].clone();
+                        let pred =
+                            predict(&learner, self.exam, &lookup, &self.rules, &[], 100, seed);
+                        let truth_total = self.true_total(person);
+                        r.score_error.push((pred.total.mean - truth_total).abs());
+                        let pb: Vec<f64> = self
+                            .exam
+                            .questions
+                            .iter()
+                            .map(|q| counts.tag(&q.tag))
+                            .collect();
+                        let base_total: f64 = self.exam.expected(&pb).iter().map(|(m, _)| m).sum();
+                        r.baseline_error.push((base_total - truth_total).abs());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn mean(v: impl Iterator<Item = f64>) -> f64 {
+    let (s, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    s / n.max(1) as f64
+}
+
+fn run_world(
+    exam: &Exam,
+    items_tags: &[TagCode],
+    world: World,
+    spread: Spread,
+    report: &mut String,
+) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(if world == World::Static { 7 } else { 11 });
+    let distinct = spread == Spread::Distinct;
+    let noise = if world == World::Static { 0.5 } else { 0.8 };
+    let truth = TrueItems {
+        a: exam
+            .questions
+            .iter()
+            .map(|_| (0.25 * normal(&mut rng)).exp())
+            .collect(),
+        b: exam
+            .questions
+            .iter()
+            .map(|q| ItemParams::prior(q.difficulty).b + noise * normal(&mut rng))
+            .collect(),
+    };
+    let sim = Sim {
+        exam,
+        weights: exam.weights(),
+        tags: items_tags.to_vec(),
+        truth,
+        world,
+        spread,
+        rules: ExamRules::default(),
+        by_tag: exam
+            .questions
+            .iter()
+            .enumerate()
+            .fold(HashMap::new(), |mut m, (i, q)| {
+                m.entry(q.tag.clone()).or_insert_with(Vec::new).push(i);
+                m
+            }),
+    };
+    let started = Instant::now();
+    let mut params: Vec<ItemParams> = exam
+        .questions
+        .iter()
+        .map(|q| ItemParams::prior(q.difficulty))
+        .collect();
+    for c in 0..CALIBRATION {
+        let mut person = Person::new(&mut rng, &sim.tags, distinct);
+        sim.practise(
+            &mut person,
+            &mut params,
+            false,
+            CALIBRATION_ANSWERS,
+            &mut rng,
+            None,
+            c as u64,
+        );
+    }
+    let mut random = Vec::new();
+    let mut adaptive = Vec::new();
+    for c in 0..EVALUATION {
+        let person = Person::new(&mut rng, &sim.tags, distinct);
+        let mut r = Record::default();
+        sim.practise(
+            &mut person.clone(),
+            &mut params.clone(),
+            false,
+            MAX_ANSWERS,
+            &mut rng,
+            Some(&mut r),
+            c as u64,
+        );
+        random.push(r);
+        let mut r = Record::default();
+        sim.practise(
+            &mut person.clone(),
+            &mut params.clone(),
+            true,
+            MAX_ANSWERS,
+            &mut rng,
+            Some(&mut r),
+            c as u64,
+        );
+        adaptive.push(r);
+    }
+    let weak = if sim.spread == Spread::Distinct {
+        "three distinct weak points"
+    } else {
+        "a continuous spread of abilities"
+    };
+    let name = if world == World::Static {
+        "static abilities (the model's assumption)"
+    } else {
+        "growing abilities, noisier difficulties (not the model's assumption)"
+    };
+    let all = |f: &dyn Fn(&Record) -> &Vec<(f64, f64)>| -> Vec<(f64, f64)> {
+        random.iter().flat_map(|r| f(r).iter().copied()).collect()
+    };
+    let (m, o, t) = (
+        all(&|r| &r.model),
+        all(&|r| &r.overall),
+        all(&|r| &r.per_tag),
+    );
+    let _ = writeln!(
+        report,
+        "\n## World: {name}; {weak}\n\n{} questions in the pool, {} knowledge points; {CALIBRATION} calibration candidates × {CALIBRATION_ANSWERS} answers, {EVALUATION} evaluation candidates; {:.1} s.\n",
+        exam.questions.len(),
+        sim.tags.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let _ = writeln!(
+        report,
+        "Next-answer prediction ({} answers under random practice, predicted before each answer):\n\n| predictor | AUC | log loss |\n| --- | ---: | ---: |",
+        m.len()
+    );
+    for (label, v) in [
+        ("learner model", &m),
+        ("overall proportion", &o),
+        ("per-point proportion", &t),
+    ] {
+        let _ = writeln!(report, "| {label} | {:.3} | {:.3} |", auc(v), log_loss(v));
+    }
+    let _ = writeln!(
+        report,
+        "\nWeakest three knowledge points found (mean precision) and predicted full-mock total (mean absolute error, points of 200):\n\n| answers | model, adaptive | model, random | per-point proportion, random | total error: model (adaptive) | model (random) | per-point baseline (random) |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for (k, n) in CHECKPOINTS.iter().enumerate() {
+        let at = n / 10 - 1;
+        let _ = writeln!(
+            report,
+            "| {n} | {:.2} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1} |",
+            mean(adaptive.iter().map(|r| r.precision[at])),
+            mean(random.iter().map(|r| r.precision[at])),
+            mean(random.iter().map(|r| r.baseline_precision[k])),
+            mean(adaptive.iter().map(|r| r.score_error[k])),
+            mean(random.iter().map(|r| r.score_error[k])),
+            mean(random.iter().map(|r| r.baseline_error[k])),
+        );
+    }
+    let needed = |rs: &[Record]| -> Option<usize> {
+        (0..MAX_ANSWERS / 10)
+            .find(|&i| mean(rs.iter().map(|r| r.precision[i])) >= 0.8)
+            .map(|i| (i + 1) * 10)
+    };
+    let (na, nr) = (needed(&adaptive), needed(&random));
+    let show = |n: Option<usize>| n.map_or(format!("> {MAX_ANSWERS}"), |n| n.to_string());
+    let ratio = match (na, nr) {
+        (Some(a), Some(r)) => format!("{:.0} %", 100.0 * a as f64 / r as f64),
+        (Some(a), None) => format!("< {:.0} %", 100.0 * a as f64 / MAX_ANSWERS as f64),
+        _ => "n/a".to_owned(),
+    };
+    let _ = writeln!(
+        report,
+        "\nAnswers until the mean weakest-3 precision reaches 0.8: adaptive {}, random {}; adaptive needs {ratio} of random's answers.",
+        show(na),
+        show(nr)
+    );
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank");
+    let bank = tiku::bank::load(&dir).bank;
+    let full = bank
+        .blueprints
+        .iter()
+        .find(|b| b.id == "full")
+        .cloned()
+        .unwrap_or_else(|| panic!("no full blueprint"));
+    let items: Vec<&Item> = bank
+        .items
+        .iter()
+        .filter(|i| i.status == Status::Published)
+        .map(|i| &i.item)
+        .collect();
+    let exam = Exam::new(&full, &items);
+    let mut tags: Vec<TagCode> = exam.questions.iter().map(|q| q.tag.clone()).collect();
+    tags.sort();
+    tags.dedup();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    let mut report = format!(
+        "# Learner model: simulation\n\nMeasured {} on {cpu} ({} cores) with `cargo bench --bench learner`. See the header of benches/learner.rs for the design.\n",
+        time::OffsetDateTime::now_utc().date(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    for (world, spread) in [
+        (World::Static, Spread::Distinct),
+        (World::Growing, Spread::Distinct),
+        (World::Static, Spread::Continuous),
+    ] {
+        run_world(&exam, &tags, world, spread, &mut report);
+    }
+    // The cost of one update, measured on the model alone.
+    let q = &exam.questions[0];
+    let mut p = ItemParams::prior(q.difficulty);
+    let mut l = Learner::default();
+    let t = Instant::now();
+    let n = 100_000;
+    for i in 0..n {
+        l.observe(q, &mut p, (i % 2) as f64, 1_700_000_000 + i, i);
+    }
+    let _ = writeln!(
+        report,
+        "\nOne model update (candidate and question): {:.2} µs (mean of {n}).",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    print!("{report}");
+    if let Ok(path) = std::env::var("TIKU_BENCH_REPORT") {
+        std::fs::write(&path, &report).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+}
