@@ -10,6 +10,7 @@ pub mod answer_form;
 pub mod auth;
 pub mod bank;
 pub mod candidates;
+pub mod charts;
 pub mod error;
 pub mod health;
 pub mod i18n;
@@ -24,6 +25,7 @@ pub mod pages;
 pub mod practice;
 pub mod practice_pages;
 pub mod present;
+pub mod progress_page;
 pub mod register;
 pub mod reports;
 pub mod search;
@@ -188,6 +190,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .route("/register", aw::post().to(register::post_register))
         .route("/me", aw::get().to(register::get_me_page))
         .route("/me/photo", aw::get().to(register::get_me_photo))
+        .route("/me/progress", aw::get().to(progress_page::get_progress))
         .route(
             "/me/registrations",
             aw::post().to(register::post_me_registration),

@@ -61,6 +61,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "mock_result",
         include_str!("../../templates/mock_result.hbs"),
     ),
+    ("progress", include_str!("../../templates/progress.hbs")),
 ];
 
 /// The interface strings.

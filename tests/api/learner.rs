@@ -172,6 +172,51 @@ async fn adaptive_practice_follows_the_model_and_the_model_rebuilds_exactly() {
             "p_correct falls as answers go wrong: {chances:?}"
         );
 
+        // The dashboard, rendered on the server: charts, the weakest points with drill buttons, the tree.
+        let who = app.browser("cand31@example.com", "practise-2026").await;
+        let page = app.send("GET", "/me/progress?lang=en", None, &who).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert_eq!(page.body.matches("<svg").count(), 2, "{}", page.body);
+        assert!(
+            page.body.contains("name=\"mode\" value=\"topic\""),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("Practise now") && page.body.contains("<code>T11</code>"));
+        assert!(!page.body.contains("<script"), "no script needed");
+        // A drill on the weakest point starts from the dashboard's form.
+        let weakest = after["tags"]
+            .as_array()
+            .and_then(|t| {
+                t.iter()
+                    .filter(|m| m["depth"] == 1 && m["weight"].as_f64().unwrap_or(0.0) > 0.0)
+                    .min_by(|a, b| {
+                        let m = |v: &Value| v["mastery"].as_f64().unwrap_or(1.0);
+                        m(a).total_cmp(&m(b))
+                    })
+            })
+            .and_then(|m| m["tag"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            page.body.contains(&format!("value=\"{weakest}\"")),
+            "{weakest}"
+        );
+        let csrf = who.csrf.clone().unwrap_or_default();
+        let r = app
+            .post_form(
+                "/practice",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("mode", "topic"),
+                    ("tag", weakest.as_str()),
+                    ("subject", ""),
+                ],
+                &who,
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+
         // The model rebuilt from the answer log equals the one kept answer by answer.
         let db = Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
         let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
