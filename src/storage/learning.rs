@@ -122,6 +122,15 @@ fn save_params(conn: &mut AnyConnection, id: &str, p: &ItemParams) -> Result<(),
     Ok(())
 }
 
+/// One recorded answer for the model.
+pub struct Observation<'a> {
+    pub response_id: i64,
+    pub item: &'a Item,
+    pub question_id: &'a str,
+    pub mark: Mark,
+    pub at: PrimitiveDateTime,
+}
+
 /// Applies a recorded answer to the candidate and the question (call inside the transaction that
 /// recorded it). Answers that teach nothing (not auto-marked) and answers already applied are ignored.
 pub fn observe(
@@ -133,20 +142,47 @@ pub fn observe(
     mark: &Mark,
     at: PrimitiveDateTime,
 ) -> Result<(), StorageError> {
-    let Some(y) = outcome(mark) else {
-        return Ok(());
-    };
-    let Some(meta) = metas(item).into_iter().find(|m| m.id == question_id) else {
-        return Ok(());
-    };
+    observe_all(
+        conn,
+        user_id,
+        &[Observation {
+            response_id,
+            item,
+            question_id,
+            mark: *mark,
+            at,
+        }],
+    )
+}
+
+/// Applies a candidate's recorded answers in order (a submitted mock's), reading and writing their
+/// beliefs once.
+pub fn observe_all(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    answers: &[Observation<'_>],
+) -> Result<(), StorageError> {
     let mut l = learner(conn, user_id)?;
-    if response_id <= l.last_response {
-        return Ok(());
+    let mut changed = false;
+    for o in answers {
+        let Some(y) = outcome(&o.mark) else {
+            continue;
+        };
+        let Some(meta) = metas(o.item).into_iter().find(|m| m.id == o.question_id) else {
+            continue;
+        };
+        if o.response_id <= l.last_response {
+            continue;
+        }
+        let mut p = params(conn, &meta)?;
+        l.observe(&meta, &mut p, y, unix(o.at), o.response_id);
+        save_params(conn, &meta.id, &p)?;
+        changed = true;
     }
-    let mut p = params(conn, &meta)?;
-    l.observe(&meta, &mut p, y, unix(at), response_id);
-    save_learner(conn, user_id, &l)?;
-    save_params(conn, &meta.id, &p)
+    if changed {
+        save_learner(conn, user_id, &l)?;
+    }
+    Ok(())
 }
 
 /// What a rebuild did.

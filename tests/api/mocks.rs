@@ -252,6 +252,20 @@ async fn a_mock_is_sat_saved_resumed_and_graded_by_the_rules() {
             )
             .await;
         assert_eq!(again.json()["total"], 180);
+        // The submitted answers taught the learner model (once, not again on the second submit).
+        let m = app
+            .send("GET", "/api/v1/me/mastery", None, &bearer(&c))
+            .await
+            .json();
+        let taught = m["answers"].as_u64().unwrap_or(0);
+        assert!(
+            taught >= 80,
+            "auto-marked mock answers reach the model: {m}"
+        );
+        assert!(
+            m["predicted"]["total"]["mean"].as_f64().unwrap_or(0.0) > 110.0,
+            "{m}"
+        );
 
         // All wrong: nothing, and no grade.
         let r = app

@@ -544,6 +544,7 @@ fn mark_attempt(
     rules: &ExamRules,
 ) -> Result<(), StorageError> {
     let saved = attempts::answers(conn, &at.id)?;
+    let mut shown_items: Vec<(i64, Item, &str, Mark, time::PrimitiveDateTime)> = Vec::new();
     for q in &at.paper.questions {
         let Some((given, saved_at)) = saved.get(&q.slot) else {
             continue;
@@ -584,8 +585,19 @@ fn mark_attempt(
             },
             now,
         )?;
-        learning::observe(conn, &at.user_id, rid, &shown, &q.question_id, &m, now)?;
+        shown_items.push((rid, shown, &q.question_id, m, now));
     }
+    let observations: Vec<learning::Observation<'_>> = shown_items
+        .iter()
+        .map(|(rid, item, qid, mark, at)| learning::Observation {
+            response_id: *rid,
+            item,
+            question_id: qid,
+            mark: *mark,
+            at: *at,
+        })
+        .collect();
+    learning::observe_all(conn, &at.user_id, &observations)?;
     refresh_totals(conn, at, rules)
 }
 
