@@ -163,7 +163,10 @@ pub fn observe_all(
     answers: &[Observation<'_>],
 ) -> Result<(), StorageError> {
     let mut l = learner(conn, user_id)?;
-    let mut changed = false;
+    // Updated parameters, written at the end in question order: concurrent submissions then lock the
+    // shared rows in one order (PostgreSQL would otherwise find deadlocks between them).
+    let mut touched: std::collections::BTreeMap<String, ItemParams> =
+        std::collections::BTreeMap::new();
     for o in answers {
         let Some(y) = outcome(&o.mark) else {
             continue;
@@ -174,15 +177,20 @@ pub fn observe_all(
         if o.response_id <= l.last_response {
             continue;
         }
-        let mut p = params(conn, &meta)?;
+        let mut p = match touched.remove(&meta.id) {
+            Some(p) => p,
+            None => params(conn, &meta)?,
+        };
         l.observe(&meta, &mut p, y, unix(o.at), o.response_id);
-        save_params(conn, &meta.id, &p)?;
-        changed = true;
+        touched.insert(meta.id.clone(), p);
     }
-    if changed {
-        save_learner(conn, user_id, &l)?;
+    if touched.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    for (id, p) in &touched {
+        save_params(conn, id, p)?;
+    }
+    save_learner(conn, user_id, &l)
 }
 
 /// What a rebuild did.
