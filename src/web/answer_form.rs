@@ -173,3 +173,26 @@ pub fn read_answer(
         _ => values.first().map(|v| Ok(Value::from(*v))),
     }
 }
+
+/// The value of field `key` in posted pairs (empty when absent).
+pub fn field(pairs: &[(String, String)], key: &str) -> String {
+    pairs
+        .iter()
+        .find(|(n, _)| n == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// The points given per rubric criterion (fields `c0`, `c1`, …), in criterion order; a blank or
+/// unreadable figure counts 0.
+pub fn rubric_points(pairs: &[(String, String)]) -> Vec<u32> {
+    let mut points: Vec<(usize, u32)> = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            let i = k.strip_prefix('c')?.parse::<usize>().ok()?;
+            Some((i, v.trim().parse::<u32>().unwrap_or(0)))
+        })
+        .collect();
+    points.sort();
+    points.into_iter().map(|(_, p)| p).collect()
+}

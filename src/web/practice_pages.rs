@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::answer_form::{ItemInput, item_input, read_answer};
+use super::answer_form::{ItemInput, field, item_input, read_answer, rubric_points};
 use super::auth::{Auth, MaybeAuth};
 use super::markdown::to_safe_html;
 use super::pages::{error_page, render};
@@ -318,13 +318,7 @@ pub async fn post_item(
         Err(r) => return *r,
     };
     let pairs = form.into_inner();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| field(&pairs, k);
     if auth.check_csrf(&req, Some(&get("csrf"))).is_err() {
         return error_page(&state, &req, StatusCode::FORBIDDEN);
     }
@@ -438,28 +432,14 @@ pub async fn post_assess(
         Err(r) => return *r,
     };
     let pairs = form.into_inner();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| field(&pairs, k);
     if auth.check_csrf(&req, Some(&get("csrf"))).is_err() {
         return error_page(&state, &req, StatusCode::FORBIDDEN);
     }
-    let mut points: Vec<(usize, u32)> = pairs
-        .iter()
-        .filter_map(|(k, v)| {
-            let i = k.strip_prefix("c")?.parse::<usize>().ok()?;
-            Some((i, v.trim().parse::<u32>().unwrap_or(0)))
-        })
-        .collect();
-    points.sort();
     let sid = path.into_inner();
     let body = SelfAssessment {
         id: get("id"),
-        points: points.into_iter().map(|(_, p)| p).collect(),
+        points: rubric_points(&pairs),
     };
     let msg = match practice::self_assess(&state, &auth, body).await {
         Ok(v) => format!(

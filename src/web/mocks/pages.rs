@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Lang;
 use crate::storage::attempts::{self, AttemptStatus};
-use crate::web::answer_form::{ItemInput, item_input, read_answer};
+use crate::web::answer_form::{ItemInput, field, item_input, read_answer, rubric_points};
 use crate::web::auth::MaybeAuth;
 use crate::web::markdown::to_safe_html;
 use crate::web::pages::{error_page, render};
@@ -266,13 +266,7 @@ pub async fn post_save(
         Err(r) => return *r,
     };
     let pairs = form.into_inner();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| field(&pairs, k);
     if auth.check_csrf(&req, Some(&get("csrf"))).is_err() {
         return error_page(&state, &req, StatusCode::FORBIDDEN);
     }
@@ -459,25 +453,11 @@ pub async fn post_assess(
         Err(r) => return *r,
     };
     let pairs = form.into_inner();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| field(&pairs, k);
     if auth.check_csrf(&req, Some(&get("csrf"))).is_err() {
         return error_page(&state, &req, StatusCode::FORBIDDEN);
     }
-    let mut points: Vec<(usize, u32)> = pairs
-        .iter()
-        .filter_map(|(k, v)| {
-            let i = k.strip_prefix('c')?.parse::<usize>().ok()?;
-            Some((i, v.trim().parse::<u32>().unwrap_or(0)))
-        })
-        .collect();
-    points.sort();
-    let points: Vec<u32> = points.into_iter().map(|(_, p)| p).collect();
+    let points = rubric_points(&pairs);
     let id = path.into_inner();
     match super::self_assess(&state, &auth, &id, &get("slot"), &points).await {
         Ok(()) => see_other(format!("/mocks/{id}/result")),
