@@ -165,67 +165,70 @@ async fn current(
     auth: &Auth,
     sid: &str,
 ) -> Result<Option<(practice::Session, Item, u32)>, ApiError> {
-    let (user, sid) = (auth.user.id.clone(), sid.to_owned());
-    adaptive_step(state, auth, &sid).await?;
-    let found = state
-        .with_db(move |c| {
-            let Some(mut s) = practice::get(c, &sid, &user)? else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            loop {
-                let Some(id) = s.current_item().map(str::to_owned) else {
-                    return Ok(Ok(None));
+    // An adaptive session whose queue is used up gets one more item from the model, then is read again.
+    for first in [true, false] {
+        let (user, sid) = (auth.user.id.clone(), sid.to_owned());
+        let found = state
+            .with_db(move |c| {
+                let Some(mut s) = practice::get(c, &sid, &user)? else {
+                    return Ok(Err(ApiError::NotFound));
                 };
-                if let Some((version, variant)) = s.current {
-                    let Some(stored) = items::get(c, &id, Some(version))? else {
-                        return Ok(Err(ApiError::NotFound));
+                loop {
+                    let Some(id) = s.current_item().map(str::to_owned) else {
+                        return Ok(Ok(Err(s)));
                     };
-                    return Ok(Ok(Some((s, stored.item, variant, version))));
-                }
-                // Serve it: the published version, a fresh variant for templates.
-                match items::get_published(c, &id)? {
-                    Some(stored) => {
-                        let variant = if stored.item.template.is_some() {
-                            u64::from_le_bytes(
-                                crate::auth::new_token().as_bytes()[..8]
-                                    .try_into()
-                                    .unwrap_or([0; 8]),
-                            )
-                        } else {
-                            0
+                    if let Some((version, variant)) = s.current {
+                        let Some(stored) = items::get(c, &id, Some(version))? else {
+                            return Ok(Err(ApiError::NotFound));
                         };
-                        practice::serve(c, &s.id, stored.version, variant)?;
-                        s.current = Some((stored.version, variant));
-                        s.served_at = Some(crate::storage::now());
+                        return Ok(Ok(Ok((s, stored.item, variant, version))));
                     }
-                    None => {
-                        // Retired since the session began: skip it.
-                        practice::mark_answered(c, &s, &[], true)?;
-                        s.position += 1;
-                        s.current = None;
+                    // Serve it: the published version, a fresh variant for templates.
+                    match items::get_published(c, &id)? {
+                        Some(stored) => {
+                            let variant = if stored.item.template.is_some() {
+                                u64::from_le_bytes(
+                                    crate::auth::new_token().as_bytes()[..8]
+                                        .try_into()
+                                        .unwrap_or([0; 8]),
+                                )
+                            } else {
+                                0
+                            };
+                            practice::serve(c, &s.id, stored.version, variant)?;
+                            s.current = Some((stored.version, variant));
+                            s.served_at = Some(crate::storage::now());
+                        }
+                        None => {
+                            // Retired since the session began: skip it.
+                            practice::mark_answered(c, &s, &[], true)?;
+                            s.position += 1;
+                            s.current = None;
+                        }
                     }
                 }
+            })
+            .await??;
+        match found {
+            Ok((s, item, variant, version)) => {
+                let (shown, _) = item
+                    .instantiate(variant)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                return Ok(Some((s, shown, version)));
             }
-        })
-        .await??;
-    let Some((s, item, variant, version)) = found else {
-        return Ok(None);
-    };
-    let (shown, _) = item
-        .instantiate(variant)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Some((s, shown, version)))
+            Err(s) if first && s.mode == Mode::Adaptive => adaptive_step(state, auth, s).await?,
+            Err(_) => return Ok(None),
+        }
+    }
+    Ok(None)
 }
 
 /// For an adaptive session whose queue is used up: the learner model chooses the next item.
-async fn adaptive_step(state: &AppState, auth: &Auth, sid: &str) -> Result<(), ApiError> {
-    let (user, id) = (auth.user.id.clone(), sid.to_owned());
-    let Some(s) = state.with_db(move |c| practice::get(c, &id, &user)).await? else {
-        return Ok(());
-    };
-    if s.mode != Mode::Adaptive || s.current_item().is_some() {
-        return Ok(());
-    }
+async fn adaptive_step(
+    state: &AppState,
+    auth: &Auth,
+    s: practice::Session,
+) -> Result<(), ApiError> {
     let ent = entitlement(state, auth).await?;
     let served = &s.queue[s.queue.len().saturating_sub(30)..];
     if let Some(item) = learner::next_item(state, auth, &ent, served).await? {
