@@ -53,14 +53,14 @@ pub async fn school(
     (id, admin, teacher)
 }
 
-fn stamp(offset_minutes: i64) -> String {
+pub fn stamp(offset_minutes: i64) -> String {
     (time::OffsetDateTime::now_utc() + time::Duration::minutes(offset_minutes))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
 
 /// A few published items with plain questions (no template, no case).
-fn picks(app: &TestApp, n: usize) -> Vec<String> {
+pub fn picks(app: &TestApp, n: usize) -> Vec<String> {
     let db = Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
     let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
     items::published(&mut c)
