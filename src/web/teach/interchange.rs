@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use super::{STAFF, staff};
 use crate::bank::importing::{self, Format, Options, Prepared, Problem, SkipNote};
 use crate::bank::interchange::{gift, moodle, sheet};
-// TEMPORARY until the Moodle writers land (not to be committed).
 use crate::bank::write::items_to_toml;
 use crate::bank::{Bank, BankItem};
 use crate::domain::item::{Item, Status, Subject};
