@@ -10,6 +10,7 @@ pub mod bank;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod lti;
 pub mod paper;
 pub mod search;
 pub mod startup;

@@ -10,10 +10,12 @@ pub mod conn;
 pub mod documents;
 pub mod items;
 pub mod learning;
+pub mod lti;
 pub mod practice;
 pub mod reports;
 pub mod responses;
 pub mod schema;
+pub mod schools;
 pub mod sittings;
 pub mod users;
 

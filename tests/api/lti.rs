@@ -1,0 +1,383 @@
+//! LTI 1.3 as a tool, against the test platform of `lti_platform.rs`, on SQLite and PostgreSQL: the OIDC
+//! login initiation, launches and every rejection (bad signature, wrong audience, wrong deployment,
+//! expired token, replayed nonce, unknown state…), deep linking, the tool's JWKS, and scores posted back
+//! with the Assignment and Grade Services.
+
+use serde_json::{Value, json};
+
+use super::helpers::{Reply, TestApp, spawn_apps};
+use super::lti_platform::{self, CLIENT_ID, TestPlatform};
+
+/// The query parameters of a redirect's Location.
+fn location_query(r: &Reply) -> Vec<(String, String)> {
+    let location = r
+        .headers
+        .get("location")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_else(|| panic!("no Location ({}): {}", r.status, r.body));
+    let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
+    serde_urlencoded::from_str(query).unwrap_or_else(|e| panic!("{e}: {location}"))
+}
+
+fn param<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {name} in {pairs:?}"))
+}
+
+/// Runs the login initiation; answers (state, nonce).
+async fn login(app: &TestApp, platform: &TestPlatform) -> (String, String) {
+    let query = serde_urlencoded::to_string([
+        ("iss", platform.issuer.as_str()),
+        ("login_hint", "user-42"),
+        ("target_link_uri", &format!("{}/lti/launch", app.address)),
+        ("lti_message_hint", "hint-1"),
+        ("client_id", CLIENT_ID),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = app
+        .send(
+            "GET",
+            &format!("/lti/login?{query}"),
+            None,
+            &Default::default(),
+        )
+        .await;
+    assert_eq!(r.status, 302, "{:?}: {}", app.db, r.body);
+    let q = location_query(&r);
+    (param(&q, "state").to_owned(), param(&q, "nonce").to_owned())
+}
+
+async fn launch(app: &TestApp, id_token: &str, state: &str) -> Reply {
+    app.post_form(
+        "/lti/launch",
+        &[("id_token", id_token), ("state", state)],
+        &Default::default(),
+    )
+    .await
+}
+
+/// Asserts a refused launch: its status and the check named in the message.
+fn refused(r: &Reply, status: u16, check: &str) {
+    assert_eq!(r.status, status, "expected {check}: {}", r.body);
+    let message = r.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains(check),
+        "expected `{check}` in the message: {message}"
+    );
+}
+
+#[actix_web::test]
+async fn the_login_sends_the_browser_to_the_platform_with_a_one_time_state() {
+    for app in spawn_apps(None).await {
+        let platform = TestPlatform::start(&app).await;
+        let form = [
+            ("iss", platform.issuer.as_str()),
+            ("login_hint", "user-42"),
+            ("target_link_uri", "https://tiku.example.com/lti/launch"),
+            ("lti_message_hint", "hint-1"),
+        ];
+        // POST form, without client_id (the issuer has one registration).
+        let r = app
+            .post_form("/lti/login", &form, &Default::default())
+            .await;
+        assert_eq!(r.status, 302, "{}", r.body);
+        let location = r
+            .headers
+            .get("location")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            location.starts_with(&format!("{}/auth?", platform.url)),
+            "{location}"
+        );
+        let q = location_query(&r);
+        assert_eq!(param(&q, "scope"), "openid");
+        assert_eq!(param(&q, "response_type"), "id_token");
+        assert_eq!(param(&q, "response_mode"), "form_post");
+        assert_eq!(param(&q, "prompt"), "none");
+        assert_eq!(param(&q, "client_id"), CLIENT_ID);
+        assert_eq!(
+            param(&q, "redirect_uri"),
+            "https://tiku.example.com/lti/launch"
+        );
+        assert_eq!(param(&q, "login_hint"), "user-42");
+        assert_eq!(param(&q, "lti_message_hint"), "hint-1");
+        assert_eq!(param(&q, "state").len(), 64);
+        assert_ne!(param(&q, "state"), param(&q, "nonce"));
+
+        // GET, and no target link: the redirect goes to this server's own launch URL.
+        let (state, nonce) = login(&app, &platform).await;
+        assert_ne!((state.len(), nonce.len()), (0, 0));
+
+        // Unknown issuers and deployments are refused.
+        let r = app
+            .send(
+                "GET",
+                "/lti/login?iss=https%3A%2F%2Fnowhere.example&login_hint=x",
+                None,
+                &Default::default(),
+            )
+            .await;
+        refused(&r, 401, "unknown issuer");
+        let r = app
+            .post_form(
+                "/lti/login",
+                &[
+                    ("iss", platform.issuer.as_str()),
+                    ("login_hint", "x"),
+                    ("lti_deployment_id", "another-deployment"),
+                ],
+                &Default::default(),
+            )
+            .await;
+        refused(&r, 401, "wrong deployment");
+    }
+}
+
+#[actix_web::test]
+async fn a_valid_launch_reaches_the_assessment_and_works_once() {
+    for app in spawn_apps(None).await {
+        let platform = TestPlatform::start(&app).await;
+        let (state, nonce) = login(&app, &platform).await;
+        let token = platform.sign(&platform.launch_claims(&nonce, "student-7"));
+        let r = launch(&app, &token, &state).await;
+        // Every check passed; the assessment of the custom claim is then looked up in the platform's
+        // school. This branch has no schools yet (storage::schools is a stand-in), so it is not found.
+        assert_eq!(r.status, 404, "{:?}: {}", app.db, r.body);
+
+        // The same id_token (and state) again: the nonce has been spent.
+        let again = launch(&app, &token, &state).await;
+        refused(&again, 401, "replayed nonce");
+    }
+}
+
+/// A change to a launch's claims.
+type Change = Box<dyn Fn(&mut Value)>;
+
+#[actix_web::test]
+async fn every_failed_check_is_refused_and_named() {
+    for app in spawn_apps(None).await {
+        let platform = TestPlatform::start(&app).await;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let cases: Vec<(&str, Change, u16, &str)> = vec![
+            ("forged", Box::new(|_| {}), 401, "bad signature"),
+            (
+                "audience",
+                Box::new(|c| c["aud"] = json!("someone-else")),
+                401,
+                "wrong audience",
+            ),
+            (
+                "deployment",
+                Box::new(|c| {
+                    c["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] =
+                        json!("deployment-2")
+                }),
+                401,
+                "wrong deployment",
+            ),
+            (
+                "expired",
+                Box::new(move |c| {
+                    c["iat"] = json!(now - 900);
+                    c["exp"] = json!(now - 300);
+                }),
+                401,
+                "expired token",
+            ),
+            (
+                "version",
+                Box::new(|c| c["https://purl.imsglobal.org/spec/lti/claim/version"] = json!("1.1")),
+                400,
+                "wrong LTI version",
+            ),
+        ];
+        for (name, change, status, check) in cases {
+            let (state, nonce) = login(&app, &platform).await;
+            let mut claims = platform.launch_claims(&nonce, "student-7");
+            change(&mut claims);
+            let token = if name == "forged" {
+                platform.forge(&claims)
+            } else {
+                platform.sign(&claims)
+            };
+            let r = launch(&app, &token, &state).await;
+            refused(&r, status, check);
+        }
+
+        // A state that was never issued.
+        let (_, nonce) = login(&app, &platform).await;
+        let token = platform.sign(&platform.launch_claims(&nonce, "student-7"));
+        refused(
+            &launch(&app, &token, "no-such-state").await,
+            401,
+            "unknown state",
+        );
+
+        // A real state, but the token carries another login's nonce.
+        let (state_a, _) = login(&app, &platform).await;
+        let (_, nonce_b) = login(&app, &platform).await;
+        let token = platform.sign(&platform.launch_claims(&nonce_b, "student-7"));
+        refused(&launch(&app, &token, &state_a).await, 401, "nonce mismatch");
+
+        // A token from an issuer nobody registered, and no token at all.
+        let (state, nonce) = login(&app, &platform).await;
+        let mut claims = platform.launch_claims(&nonce, "student-7");
+        claims["iss"] = json!("https://unknown.example");
+        refused(
+            &launch(&app, &platform.sign(&claims), &state).await,
+            401,
+            "unknown issuer",
+        );
+        let r = app
+            .post_form(
+                "/lti/launch",
+                &[("state", state.as_str())],
+                &Default::default(),
+            )
+            .await;
+        refused(&r, 400, "missing id_token");
+    }
+}
+
+#[actix_web::test]
+async fn deep_linking_shows_the_teacher_the_schools_assessments() {
+    for app in spawn_apps(None).await {
+        let platform = TestPlatform::start(&app).await;
+        let deep_link_claims = |nonce: &str, role: &str| {
+            let mut c = platform.launch_claims(nonce, "teacher-1");
+            let obj = c.as_object_mut().unwrap_or_else(|| panic!("claims"));
+            obj.remove("https://purl.imsglobal.org/spec/lti/claim/resource_link");
+            obj.remove("https://purl.imsglobal.org/spec/lti/claim/custom");
+            c["https://purl.imsglobal.org/spec/lti/claim/message_type"] =
+                json!("LtiDeepLinkingRequest");
+            c["https://purl.imsglobal.org/spec/lti/claim/roles"] = json!([format!(
+                "http://purl.imsglobal.org/vocab/lis/v2/membership#{role}"
+            )]);
+            c["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = json!({
+                "deep_link_return_url": format!("{}/deep-link-return", platform.url),
+                "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe", "window"],
+                "data": "opaque-42",
+            });
+            c
+        };
+        let (state, nonce) = login(&app, &platform).await;
+        let r = launch(
+            &app,
+            &platform.sign(&deep_link_claims(&nonce, "Instructor")),
+            &state,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{:?}: {}", app.db, r.body);
+        assert!(r.body.contains("lti-pick"), "{}", r.body);
+        // The school has no assessments on this branch (storage::schools is a stand-in).
+        assert!(r.body.contains("class=\"empty\""), "{}", r.body);
+
+        // Learners may not place content.
+        let (state, nonce) = login(&app, &platform).await;
+        let r = launch(
+            &app,
+            &platform.sign(&deep_link_claims(&nonce, "Learner")),
+            &state,
+        )
+        .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+
+        // A pick with a token that was never issued.
+        let r = app
+            .post_form(
+                "/lti/deep-link",
+                &[("token", "f".repeat(64).as_str()), ("assessment_id", "a")],
+                &Default::default(),
+            )
+            .await;
+        refused(&r, 401, "unknown pick");
+    }
+}
+
+#[actix_web::test]
+async fn the_tool_publishes_one_stable_rsa_key() {
+    for app in spawn_apps(None).await {
+        let (status, first): (u16, Value) = app.get_json("/lti/jwks").await;
+        assert_eq!(status, 200);
+        let key = &first["keys"][0];
+        assert_eq!(key["kty"], "RSA");
+        assert_eq!(key["alg"], "RS256");
+        assert_eq!(key["use"], "sig");
+        assert_eq!(key["e"], "AQAB");
+        assert!(key["n"].as_str().is_some_and(|n| n.len() > 300), "{key}");
+        let (_, second): (u16, Value) = app.get_json("/lti/jwks").await;
+        assert_eq!(first, second);
+    }
+}
+
+/// Runs `ags::deliver` on a blocking thread against the app's database.
+async fn deliver(app: &TestApp, payload: Value) -> Result<(), String> {
+    let url = app.database_url.clone();
+    actix_web::web::block(move || {
+        let db = tiku::storage::Db::connect(&url).map_err(|e| e.to_string())?;
+        let mut c = db.conn().map_err(|e| e.to_string())?;
+        tiku::lti::ags::deliver(&mut c, &payload)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[actix_web::test]
+async fn scores_are_posted_to_the_line_item_with_a_token_from_a_signed_assertion() {
+    for app in spawn_apps(None).await {
+        let platform = TestPlatform::start(&app).await;
+        let lineitem = format!("{}?type_id=9", platform.lineitem(5));
+        let payload = json!({
+            "platform_id": platform.id,
+            "lineitem": lineitem,
+            "user_sub": "student-7",
+            "score_given": 72.5,
+            "score_maximum": 100.0,
+            "attempt_id": "attempt-1",
+            "timestamp": "2026-11-28T10:30:00Z",
+        });
+        deliver(&app, payload.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{:?}: {e}", app.db));
+
+        let assertions = platform.assertions();
+        assert_eq!(assertions.len(), 1, "{assertions:?}");
+        let claims = assertions[0].clone().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(claims["iss"], CLIENT_ID);
+        assert_eq!(claims["sub"], CLIENT_ID);
+        assert_eq!(claims["aud"], format!("{}/token", platform.url));
+
+        let scores = platform.scores();
+        assert_eq!(scores.len(), 1, "{scores:?}");
+        let s = &scores[0];
+        assert_eq!(s.path, "/lineitems/5/scores?type_id=9");
+        assert_eq!(s.content_type, "application/vnd.ims.lis.v1.score+json");
+        assert!(
+            s.token_valid,
+            "the bearer token was issued by the token endpoint"
+        );
+        assert_eq!(s.body["userId"], "student-7");
+        assert_eq!(s.body["scoreGiven"], 72.5);
+        assert_eq!(s.body["scoreMaximum"], 100.0);
+        assert_eq!(s.body["activityProgress"], "Completed");
+        assert_eq!(s.body["gradingProgress"], "FullyGraded");
+        assert_eq!(s.body["timestamp"], "2026-11-28T10:30:00Z");
+
+        // A registration whose client id the platform does not know: the assertion is refused and
+        // the delivery fails (to be retried), naming the token endpoint.
+        let stranger = lti_platform::register(&app, &platform.url, "unknown-client");
+        let mut other = payload.clone();
+        other["platform_id"] = json!(stranger);
+        let err = deliver(&app, other).await.err().unwrap_or_default();
+        assert!(err.contains("token endpoint"), "{err}");
+        assert_eq!(platform.scores().len(), 1);
+    }
+}
