@@ -2,6 +2,9 @@
 //! platform's JWKS, the signature, issuer, audience (and `azp`), expiry and issue time with 60 s of
 //! leeway, deployment, version, message type, then the nonce (once ever) and the login state (once, and
 //! carrying the same nonce). Each failed check is its own [`Rejection`] saying which check failed.
+//!
+//! A launch is validated in three steps — [`registration`], [`platform_key`], [`finish`] — so that the
+//! one that may wait on the platform's JWKS holds no database connection.
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
@@ -352,21 +355,39 @@ fn display_name(claims: &Value) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
-/// Validates a launch completely: finds the platform by issuer and audience, verifies the signature with
-/// its key (`fetch` reads a JWKS URL when the cache lacks the key), checks the claims, spends the nonce,
-/// then takes the login `state`, which must be this platform's and carry the same nonce. Blocking.
-pub fn validate(
+/// The first step of validating a launch: reads the token's key id and finds the registration it is for
+/// by issuer and audience (blocking; the database only).
+pub fn registration(
     conn: &mut AnyConnection,
+    id_token: &str,
+) -> Result<(Peeked, Platform), LtiError> {
+    let peeked = peek(id_token)?;
+    let registrations = store::platforms_by_issuer(conn, &peeked.iss)?;
+    let platform = choose(&registrations, &peeked)?.clone();
+    Ok((peeked, platform))
+}
+
+/// The platform's key that signed the token, from the cache or fetched with `fetch` (blocking; HTTP
+/// only, so no database connection is held while a platform answers).
+pub fn platform_key(
     cache: &JwksCache,
+    platform: &Platform,
+    peeked: &Peeked,
     fetch: impl Fn(&str) -> Result<jsonwebtoken::jwk::JwkSet, String>,
+) -> Result<DecodingKey, Rejection> {
+    cache.key(platform, &peeked.kid, fetch)
+}
+
+/// The last step: verifies the signature with `key`, checks the claims, spends the nonce, then takes the
+/// login `state`, which must be this platform's and carry the same nonce (blocking; the database only).
+pub fn finish(
+    conn: &mut AnyConnection,
+    platform: &Platform,
+    key: &DecodingKey,
     id_token: &str,
     state: &str,
 ) -> Result<Launch, LtiError> {
-    let peeked = peek(id_token)?;
-    let registrations = store::platforms_by_issuer(conn, &peeked.iss)?;
-    let platform = choose(&registrations, &peeked)?;
-    let key = cache.key(platform, &peeked.kid, fetch)?;
-    let claims = verify_signature(id_token, &key)?;
+    let claims = verify_signature(id_token, key)?;
     let launch = check_claims(&claims, platform, unix_now())?;
     let expires = OffsetDateTime::from_unix_timestamp(launch.expires_at + LEEWAY)
         .map_err(|_| Rejection::Expired(launch.expires_at))?;

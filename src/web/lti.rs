@@ -275,17 +275,21 @@ pub async fn post_launch(
     }
     let id_token = form.id_token.ok_or(Rejection::MissingToken)?;
     let lti_state = form.state.ok_or(Rejection::UnknownState)?;
+    let token_text = id_token.clone();
+    let (peeked, platform) = blocking(&state, move |c| {
+        token::registration(c, &token_text).map_err(api_error)
+    })
+    .await?;
     let lti = state.lti.clone();
+    let for_key = platform.clone();
+    let key = aw::block(move || {
+        token::platform_key(&lti.jwks, &for_key, &peeked, |url| {
+            jwks::fetch(&lti.agent, url)
+        })
+    })
+    .await??;
     let next = blocking(&state, move |c| {
-        let agent = lti.agent.clone();
-        let launch = token::validate(
-            c,
-            &lti.jwks,
-            |url| jwks::fetch(&agent, url),
-            &id_token,
-            &lti_state,
-        )
-        .map_err(api_error)?;
+        let launch = token::finish(c, &platform, &key, &id_token, &lti_state).map_err(api_error)?;
         route(c, launch)
     })
     .await?;
