@@ -381,3 +381,67 @@ async fn scores_are_posted_to_the_line_item_with_a_token_from_a_signed_assertion
         assert_eq!(platform.scores().len(), 1);
     }
 }
+
+#[test]
+fn an_admin_registers_a_platform_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap_or_else(|| panic!("path"));
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tiku"))
+            .args(args)
+            .args(["--data-dir", data])
+            .env_remove("TIKU_DATABASE_URL")
+            .output()
+            .unwrap_or_else(|e| panic!("running tiku: {e}"));
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let add = [
+        "lti",
+        "add-platform",
+        "--school",
+        "school-9",
+        "--issuer",
+        "https://moodle.example.edu",
+        "--client-id",
+        "abc123",
+        "--deployment-id",
+        "1",
+        "--auth-url",
+        "https://moodle.example.edu/mod/lti/auth.php",
+        "--token-url",
+        "https://moodle.example.edu/mod/lti/token.php",
+        "--jwks-url",
+        "https://moodle.example.edu/mod/lti/certs.php",
+        "--public-url",
+        "https://tiku.example.com/",
+    ];
+    let (ok, out) = run(&add);
+    assert!(ok, "{out}");
+    assert!(out.contains("for school school-9"), "{out}");
+    assert!(
+        out.contains("OIDC login initiation URL: https://tiku.example.com/lti/login"),
+        "{out}"
+    );
+    assert!(out.contains("https://tiku.example.com/lti/jwks"), "{out}");
+    let (ok, out) = run(&add);
+    assert!(!ok, "the same issuer and client id twice: {out}");
+    assert!(out.contains("already registered"), "{out}");
+    let (ok, out) = run(&["lti", "list-platforms"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("school school-9\thttps://moodle.example.edu\tclient abc123"),
+        "{out}"
+    );
+    let mut bad = add;
+    bad[15] = "ftp://moodle.example.edu/certs";
+    let (ok, out) = run(&bad);
+    assert!(!ok && out.contains("--jwks-url"), "{out}");
+}
