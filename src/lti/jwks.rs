@@ -25,12 +25,26 @@ struct Cached {
 }
 
 /// The cache, shared by a server's workers.
-#[derive(Default)]
 pub struct JwksCache {
     sets: Mutex<HashMap<String, Cached>>,
+    min_refetch: Duration,
+}
+
+impl Default for JwksCache {
+    fn default() -> Self {
+        JwksCache::with_min_refetch(MIN_REFETCH)
+    }
 }
 
 impl JwksCache {
+    /// A cache that refetches for an unknown key id only when its set is older than `min_refetch`.
+    pub fn with_min_refetch(min_refetch: Duration) -> JwksCache {
+        JwksCache {
+            sets: Mutex::new(HashMap::new()),
+            min_refetch,
+        }
+    }
+
     /// The platform's verification key named `kid`: from the cache, or fetched with `fetch` (blocking; the
     /// lock is not held meanwhile).
     pub fn key(
@@ -54,7 +68,7 @@ impl JwksCache {
                 _ => None,
             }
         };
-        if age.is_some_and(|a| a < MIN_REFETCH) {
+        if age.is_some_and(|a| a < self.min_refetch) {
             return Err(Rejection::UnknownKey(kid.to_owned()));
         }
         let set = fetch(&platform.jwks_url).map_err(Rejection::Jwks)?;
@@ -104,4 +118,76 @@ pub fn fetch(agent: &ureq::Agent, url: &str) -> Result<JwkSet, String> {
         return Err(format!("{url} answered {}", answer.status));
     }
     serde_json::from_str(&answer.body).map_err(|e| format!("{url} is not a JWKS document: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+    use crate::lti::keys::{ToolKey, generate};
+
+    fn platform() -> Platform {
+        Platform {
+            id: "lti-1".into(),
+            school_id: "s".into(),
+            issuer: "https://lms".into(),
+            client_id: "c".into(),
+            deployment_id: "d".into(),
+            auth_url: String::new(),
+            token_url: String::new(),
+            jwks_url: "https://lms/jwks".into(),
+        }
+    }
+
+    fn set(keys: &[&ToolKey]) -> JwkSet {
+        let doc =
+            serde_json::json!({"keys": keys.iter().map(|k| k.jwk().clone()).collect::<Vec<_>>()});
+        serde_json::from_value(doc).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn key() -> ToolKey {
+        ToolKey::parse(&generate().unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_known_key_is_cached_and_an_unknown_one_refetches_once() {
+        let (old, new) = (key(), key());
+        let fetches = Cell::new(0);
+        let published = std::cell::RefCell::new(set(&[&old]));
+        let fetch = |_: &str| {
+            fetches.set(fetches.get() + 1);
+            Ok(published.borrow().clone())
+        };
+        let cache = JwksCache::with_min_refetch(Duration::ZERO);
+        assert!(cache.key(&platform(), &old.kid, fetch).is_ok());
+        assert!(cache.key(&platform(), &old.kid, fetch).is_ok());
+        assert_eq!(
+            fetches.get(),
+            1,
+            "the second lookup is served from the cache"
+        );
+
+        // The platform rotates its keys: the new key id makes one refetch.
+        *published.borrow_mut() = set(&[&old, &new]);
+        assert!(cache.key(&platform(), &new.kid, fetch).is_ok());
+        assert_eq!(fetches.get(), 2);
+
+        // A key id nobody published: one refetch, then refused.
+        assert_eq!(
+            cache.key(&platform(), "made-up", fetch).err(),
+            Some(Rejection::UnknownKey("made-up".into()))
+        );
+        assert_eq!(fetches.get(), 3);
+
+        // With the default interval, made-up key ids right after a fetch do not refetch.
+        let strict = JwksCache::default();
+        assert!(strict.key(&platform(), &old.kid, fetch).is_ok());
+        let before = fetches.get();
+        for _ in 0..5 {
+            assert!(strict.key(&platform(), "made-up", fetch).is_err());
+        }
+        assert_eq!(fetches.get(), before);
+    }
 }

@@ -152,11 +152,8 @@ impl Launch {
     /// content developer role, at context or institution level.
     pub fn is_instructor(&self) -> bool {
         self.roles.iter().any(|r| {
-            ["#Instructor", "#Administrator", "#ContentDeveloper"]
-                .iter()
-                .any(|s| r.ends_with(s))
-                || r.ends_with("/Instructor")
-                || r.ends_with("/Administrator")
+            let last = r.rsplit(['#', '/']).next().unwrap_or(r);
+            ["Instructor", "Administrator", "ContentDeveloper"].contains(&last)
         })
     }
 }
