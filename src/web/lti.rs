@@ -258,9 +258,12 @@ enum Next {
 pub async fn post_launch(
     state: aw::Data<AppState>,
     req: HttpRequest,
-    form: aw::Form<LaunchForm>,
+    body: aw::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let form = form.into_inner();
+    // Read by hand rather than with `web::Form`: an id_token with many claims outgrows the form
+    // extractor's 16 KiB default, and a bad body should be a JSON error like every other.
+    let form: LaunchForm = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| Rejection::Malformed(format!("the launch is not a form post: {e}")))?;
     if let Some(error) = form.error {
         return Err(ApiError::Invalid {
             code: "platform_error",

@@ -145,7 +145,10 @@ async fn a_valid_launch_reaches_the_assessment_and_works_once() {
     for app in spawn_apps(None).await {
         let platform = TestPlatform::start(&app).await;
         let (state, nonce) = login(&app, &platform).await;
-        let token = platform.sign(&platform.launch_claims(&nonce, "student-7"));
+        let mut claims = platform.launch_claims(&nonce, "student-7");
+        // Platforms send big tokens (custom claims, contexts): beyond a form extractor's 16 KiB.
+        claims["https://purl.example.edu/extension"] = json!("x".repeat(30_000));
+        let token = platform.sign(&claims);
         let r = launch(&app, &token, &state).await;
         // Every check passed; the assessment of the custom claim is then looked up in the platform's
         // school. This branch has no schools yet (storage::schools is a stand-in), so it is not found.
