@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bank;
 pub mod cli;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod lti;
 pub mod paper;

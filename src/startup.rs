@@ -56,8 +56,9 @@ impl Application {
             ))),
             payment_secret: settings.payment_secret.clone(),
         });
-        follow_changes(db, search);
+        follow_changes(db.clone(), search);
         submit_at_deadlines(state.clone());
+        deliver_outbox(db);
 
         let listener = TcpListener::bind(&settings.address)?;
         let port = listener.local_addr()?.port();
@@ -77,6 +78,12 @@ impl Application {
             app.route("/api/v1/openapi.json", aw::get().to(web::openapi_json(doc)))
                 .default_service(aw::to(web::pages::not_found))
                 .wrap(Compress::default())
+                // No other site may frame tiku's pages (clickjacking), except the embed pages, which
+                // set their own policy.
+                .wrap(
+                    actix_web::middleware::DefaultHeaders::new()
+                        .add(("Content-Security-Policy", "frame-ancestors 'self'")),
+                )
                 .wrap(TracingLogger::default())
         })
         .listen(listener)?
@@ -140,6 +147,28 @@ fn submit_at_deadlines(state: aw::Data<AppState>) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(attempts = n, "submitted at the deadline"),
                 Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+            }
+        }
+    });
+}
+
+/// How often each server looks for results to deliver to schools' sites.
+const OUTBOX_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Delivers the outbox (webhooks, LTI scores) in the background; every server takes part, each job is
+/// claimed by one at a time.
+fn deliver_outbox(db: Db) {
+    actix_web::rt::spawn(async move {
+        let agent = crate::delivery::agent();
+        let mut tick = actix_web::rt::time::interval(OUTBOX_INTERVAL);
+        loop {
+            tick.tick().await;
+            let (db, agent) = (db.clone(), agent.clone());
+            match aw::block(move || crate::delivery::round(&db, &agent)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(delivered = n, "outbox delivered"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "outbox round failed"),
+                Err(e) => tracing::warn!(error = %e, "outbox round did not run"),
             }
         }
     });

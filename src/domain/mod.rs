@@ -15,6 +15,7 @@ pub mod item_stats;
 pub mod normalize;
 pub mod practice;
 pub mod regrade;
+pub mod roster;
 pub mod rules;
 pub mod scoring;
 pub mod similarity;

@@ -50,6 +50,8 @@ pub struct Attempt {
     pub submitted_by: Option<String>,
     pub total: Option<u32>,
     pub passed: Option<bool>,
+    /// The school assessment this attempt sits, if any.
+    pub assessment_id: Option<String>,
 }
 
 type AttemptRow = (
@@ -66,6 +68,7 @@ type AttemptRow = (
     Option<String>,
     Option<i32>,
     Option<bool>,
+    Option<String>,
 );
 
 macro_rules! attempt_columns {
@@ -84,6 +87,7 @@ macro_rules! attempt_columns {
             a::submitted_by,
             a::total,
             a::passed,
+            a::assessment_id,
         )
     };
 }
@@ -109,6 +113,7 @@ fn attempt(row: AttemptRow) -> Result<Attempt, StorageError> {
         submitted_by: row.10,
         total: row.11.map(|t| t.max(0) as u32),
         passed: row.12,
+        assessment_id: row.13,
     })
 }
 
@@ -134,6 +139,7 @@ pub fn create(conn: &mut AnyConnection, at: &Attempt) -> Result<(), StorageError
             a::started_at.eq(at.started_at),
             a::deadline.eq(at.deadline),
             a::status.eq("open"),
+            a::assessment_id.eq(at.assessment_id.as_deref()),
         ))
         .execute(conn)?;
     diesel::insert_into(ai::table)
@@ -159,6 +165,38 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Attempt>, Storag
 /// A user's attempts, newest first.
 pub fn of_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Attempt>, StorageError> {
     a::table
+        .filter(a::user_id.eq(user_id))
+        .order(a::started_at.desc())
+        .select(attempt_columns!())
+        .load::<AttemptRow>(conn)?
+        .into_iter()
+        .map(attempt)
+        .collect()
+}
+
+/// The attempts at a school assessment, oldest first.
+pub fn of_assessment(
+    conn: &mut AnyConnection,
+    assessment_id: &str,
+) -> Result<Vec<Attempt>, StorageError> {
+    a::table
+        .filter(a::assessment_id.eq(assessment_id))
+        .order((a::started_at.asc(), a::id.asc()))
+        .select(attempt_columns!())
+        .load::<AttemptRow>(conn)?
+        .into_iter()
+        .map(attempt)
+        .collect()
+}
+
+/// A user's attempts at a school assessment, newest first.
+pub fn of_user_at(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    assessment_id: &str,
+) -> Result<Vec<Attempt>, StorageError> {
+    a::table
+        .filter(a::assessment_id.eq(assessment_id))
         .filter(a::user_id.eq(user_id))
         .order(a::started_at.desc())
         .select(attempt_columns!())

@@ -3,6 +3,7 @@
 //! Only this module knows SQL. It hands back domain types, never rows. Migrations are embedded and run by
 //! [`Db::connect`], so a fresh database is always current.
 
+pub mod assessments;
 pub mod attempts;
 pub mod audit;
 pub mod candidates;
@@ -11,6 +12,7 @@ pub mod documents;
 pub mod items;
 pub mod learning;
 pub mod lti;
+pub mod outbox;
 pub mod practice;
 pub mod reports;
 pub mod responses;

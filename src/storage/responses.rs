@@ -254,6 +254,23 @@ pub fn graded_for_item(
 }
 
 /// The answers of one mock or assessment attempt.
+/// The answers of several attempts, in the order recorded.
+pub fn of_attempts(
+    conn: &mut AnyConnection,
+    attempt_ids: &[String],
+) -> Result<Vec<Response>, StorageError> {
+    let mut out = Vec::new();
+    for chunk in attempt_ids.chunks(500) {
+        let rows = r::table
+            .filter(r::attempt_id.eq_any(chunk))
+            .order(r::id.asc())
+            .select(response_columns!())
+            .load::<ResponseRow>(conn)?;
+        out.extend(self::rows(rows)?);
+    }
+    Ok(out)
+}
+
 pub fn of_attempt(
     conn: &mut AnyConnection,
     attempt_id: &str,

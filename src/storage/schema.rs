@@ -238,6 +238,7 @@ diesel::table! {
         submitted_by -> Nullable<Text>,
         total -> Nullable<Integer>,
         passed -> Nullable<Bool>,
+        assessment_id -> Nullable<Text>,
     }
 }
 
@@ -284,6 +285,101 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    schools (id) {
+        id -> Text,
+        name -> Text,
+        embed_secret -> Text,
+        webhook_url -> Nullable<Text>,
+        licence_until -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    school_members (user_id) {
+        user_id -> Text,
+        school_id -> Text,
+        external_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    classes (id) {
+        id -> Text,
+        school_id -> Text,
+        name -> Text,
+        teacher_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    class_students (class_id, user_id) {
+        class_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    assessments (id) {
+        id -> Text,
+        school_id -> Text,
+        class_id -> Text,
+        title -> Text,
+        source -> Text,
+        blueprint -> Text,
+        form -> Nullable<Text>,
+        minutes -> Integer,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        max_attempts -> Integer,
+        show_keys -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attempt_hooks (attempt_id) {
+        attempt_id -> Text,
+        hook -> Text,
+    }
+}
+
+diesel::table! {
+    embed_nonces (school_id, nonce) {
+        school_id -> Text,
+        nonce -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    embed_sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        assessment_id -> Text,
+        hook -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        tries -> Integer,
+        next_at -> Timestamp,
+        done_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(item_versions -> items (item_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(registrations -> sittings (sitting_id));
@@ -311,7 +407,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     attempt_items,
     item_exposure,
     learner_models,
-    item_params
+    item_params,
+    schools,
+    school_members,
+    classes,
+    class_students,
+    assessments,
+    attempt_hooks,
+    embed_nonces,
+    embed_sessions,
+    outbox
 );
 
 diesel::table! {

@@ -1,5 +1,6 @@
 //! What the signed-in user may practise: staff everything; candidates the whole bank once their fee is
-//! confirmed (until a year after their sitting), otherwise the free sample.
+//! confirmed (until a year after their sitting) or while their school's licence runs, otherwise the free
+//! sample.
 
 use std::collections::BTreeSet;
 
@@ -7,7 +8,7 @@ use super::auth::Auth;
 use super::{ApiError, AppState, beijing_today};
 use crate::domain::access::{Access, access, free_sample};
 use crate::domain::item::ItemId;
-use crate::storage::{items, sittings};
+use crate::storage::{items, schools, sittings};
 
 /// The user's access, and the sample's item ids when that is all they have.
 pub struct Entitlement {
@@ -47,10 +48,22 @@ pub async fn entitlement(state: &AppState, auth: &Auth) -> Result<Entitlement, A
         });
     }
     let user = auth.user.id.clone();
-    let dates = state
-        .with_db(move |c| sittings::paid_test_dates(c, &user))
+    let (dates, licence) = state
+        .with_db(move |c| {
+            Ok((
+                sittings::paid_test_dates(c, &user)?,
+                schools::licence_of(c, &user)?,
+            ))
+        })
         .await?;
-    let a = access(&dates, today);
+    let a = match (access(&dates, today), licence) {
+        // A school's licence opens the bank to its students without the individual fee.
+        (Access::Sample, Some(until)) if until >= today => Access::Full { until },
+        (Access::Full { until }, Some(l)) if l >= today => Access::Full {
+            until: until.max(l),
+        },
+        (a, _) => a,
+    };
     let sample = match a {
         Access::Full { .. } => None,
         Access::Sample => Some(sample(state).await?),

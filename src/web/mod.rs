@@ -30,6 +30,7 @@ pub mod present;
 pub mod progress_page;
 pub mod register;
 pub mod reports;
+pub mod schools;
 pub mod search;
 pub mod teach;
 pub mod templates;
@@ -130,6 +131,21 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(mocks::api::get_result)
         .service(mocks::api::post_self_assessment)
         .service(learner::get_mastery)
+        .service(schools::post_school)
+        .service(schools::get_schools)
+        .service(schools::get_school)
+        .service(schools::patch_school)
+        .service(schools::post_secret)
+        .service(schools::post_staff)
+        .service(schools::post_class)
+        .service(schools::get_class)
+        .service(schools::roster::post_roster)
+        .service(schools::assessments::post_assessment)
+        .service(schools::assessments::get_assessment)
+        .service(schools::gradebook::get_gradebook)
+        .service(schools::gradebook::get_item_analysis)
+        .service(schools::gradebook::get_heatmap)
+        .service(schools::gradebook::get_class_gradebook)
         .service(reports::post_report)
         .service(reports::get_reports)
         .service(reports::post_resolve)
@@ -190,6 +206,19 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             "/mocks/{id}/assess",
             aw::post().to(mocks::pages::post_assess),
         )
+        .route("/embed/s/{token}", aw::get().to(embed::get_session))
+        .route("/embed/s/{token}/start", aw::post().to(embed::post_start))
+        .route("/embed/s/{token}/save", aw::post().to(embed::post_save))
+        .route(
+            "/embed/s/{token}/answers/{slot}",
+            aw::put().to(embed::put_answer),
+        )
+        .route("/embed/s/{token}/done", aw::get().to(embed::get_done))
+        .route(
+            "/embed/s/{token}/review/{attempt}",
+            aw::get().to(embed::get_review),
+        )
+        .route("/embed/{assessment}", aw::get().to(embed::get_embed))
         .route("/register", aw::get().to(register::get_register))
         .route("/register", aw::post().to(register::post_register))
         .route("/me", aw::get().to(register::get_me_page))

@@ -129,6 +129,8 @@ pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
 const APP_CSS: &str = include_str!("../../templates/static/app.css");
 const EDITOR_JS: &str = include_str!("../../templates/static/editor.js");
 const MOCK_JS: &str = include_str!("../../templates/static/mock.js");
+const EMBED_JS: &str = include_str!("../../templates/static/embed.js");
+const SCHOOL_JS: &str = include_str!("../../templates/static/school.js");
 
 /// `GET /static/{file}`: the embedded stylesheet (and later scripts).
 pub async fn get_static(
@@ -140,6 +142,8 @@ pub async fn get_static(
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         "editor.js" => (EDITOR_JS, "text/javascript; charset=utf-8"),
         "mock.js" => (MOCK_JS, "text/javascript; charset=utf-8"),
+        "embed.js" => (EMBED_JS, "text/javascript; charset=utf-8"),
+        "school.js" => (SCHOOL_JS, "text/javascript; charset=utf-8"),
         _ => return error_page(&state, &req, StatusCode::NOT_FOUND),
     };
     HttpResponse::Ok()

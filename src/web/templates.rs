@@ -64,6 +64,31 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("progress", include_str!("../../templates/progress.hbs")),
     ("lti_pick", include_str!("../../templates/lti_pick.hbs")),
     ("lti_post", include_str!("../../templates/lti_post.hbs")),
+    (
+        "sitting_form",
+        include_str!("../../templates/sitting_form.hbs"),
+    ),
+    (
+        "embed_layout",
+        include_str!("../../templates/embed_layout.hbs"),
+    ),
+    (
+        "embed_message",
+        include_str!("../../templates/embed_message.hbs"),
+    ),
+    (
+        "embed_sitting",
+        include_str!("../../templates/embed_sitting.hbs"),
+    ),
+    (
+        "embed_start",
+        include_str!("../../templates/embed_start.hbs"),
+    ),
+    ("embed_done", include_str!("../../templates/embed_done.hbs")),
+    (
+        "embed_review",
+        include_str!("../../templates/embed_review.hbs"),
+    ),
 ];
 
 /// The interface strings.

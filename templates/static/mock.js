@@ -4,10 +4,13 @@
 (function () {
   "use strict";
   var form = document.querySelector("form[data-attempt]");
+  // Signed in by cookie: the CSRF token comes back in a header. Embedded in another site: the session
+  // is in the page's addresses, and there is no cookie to forge.
   var meta = document.querySelector('meta[name="csrf-token"]');
-  if (!form || !meta || !window.fetch) { return; }
-  var csrf = meta.getAttribute("content");
-  var attempt = form.getAttribute("data-attempt");
+  if (!form || !window.fetch) { return; }
+  var csrf = meta ? meta.getAttribute("content") : null;
+  var saveUrl = form.getAttribute("data-save-url");
+  var resultUrl = form.getAttribute("data-result-url");
   var pending = {};      // slot -> answer waiting to be (re)sent
   var inflight = {};     // slot -> true while a save is on its way
   var timers = {};
@@ -53,13 +56,15 @@
     delete pending[slot];
     inflight[slot] = true;
     mark(slot, "saving", statusText.saving);
-    fetch("/api/v1/mocks/" + attempt + "/answers/" + encodeURIComponent(slot), {
+    var headers = { "Content-Type": "application/json" };
+    if (csrf) { headers["X-CSRF-Token"] = csrf; }
+    fetch(saveUrl + encodeURIComponent(slot), {
       method: "PUT",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      headers: headers,
       body: JSON.stringify({ answer: answer })
     }).then(function (r) {
       inflight[slot] = false;
-      if (r.status === 409) { window.location.href = "/mocks/" + attempt + "/result"; return; }
+      if (r.status === 409) { window.location.href = resultUrl; return; }
       if (!r.ok) { throw new Error(String(r.status)); }
       return r.json().then(function (j) {
         var t = new Date(j.saved_at);
@@ -101,7 +106,7 @@
       clock.textContent = h + ":" + (m < 10 ? "0" : "") + m + ":" + (sec < 10 ? "0" : "") + sec;
       clock.className = s < 300 ? "clock low" : "clock";
     }
-    if (s === 0) { window.location.href = "/mocks/" + attempt + "/result"; return; }
+    if (s === 0) { window.location.href = resultUrl; return; }
     setTimeout(tick, 1000);
   }
   tick();

@@ -142,6 +142,11 @@ fn rows_from(table: Vec<Vec<String>>) -> Result<Vec<Row>, SheetError> {
 
 /// Reads a CSV file (UTF-8, with or without a byte-order mark; comma-separated, quoted as usual).
 pub fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, SheetError> {
+    rows_from(csv_table(bytes)?)
+}
+
+/// A CSV file's cells, row by row (the first is the file's line 1).
+pub fn csv_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     let text = std::str::from_utf8(bytes).map_err(|e| SheetError {
         row: 1,
         message: format!("the file is not UTF-8 text ({e}); save the sheet as CSV UTF-8"),
@@ -159,7 +164,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, SheetError> {
         })?;
         table.push(record.iter().map(str::to_owned).collect());
     }
-    rows_from(table)
+    Ok(table)
 }
 
 fn cell_text(d: &Data) -> String {
@@ -181,6 +186,11 @@ fn cell_text(d: &Data) -> String {
 
 /// Reads the first sheet of an xlsx workbook.
 pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<Row>, SheetError> {
+    rows_from(xlsx_table(bytes)?)
+}
+
+/// The cells of an xlsx workbook's first sheet, row by row as the spreadsheet numbers them (from 1).
+pub fn xlsx_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| SheetError {
         row: 1,
         message: format!("not an xlsx workbook: {e}"),
@@ -198,7 +208,7 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<Row>, SheetError> {
     let start = range.start().map_or(0, |(r, _)| r as usize);
     let mut table: Vec<Vec<String>> = vec![Vec::new(); start];
     table.extend(range.rows().map(|r| r.iter().map(cell_text).collect()));
-    rows_from(table)
+    Ok(table)
 }
 
 /// The cells of `item` by column, or why it does not fit a row.

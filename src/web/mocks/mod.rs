@@ -324,16 +324,50 @@ pub async fn start(
             "mock exams open when your exam fee is confirmed".into(),
         ));
     }
+    open_attempt(
+        state,
+        &auth.user.id,
+        Plan {
+            blueprint,
+            seed,
+            form: None,
+            assessment: None,
+        },
+    )
+    .await
+}
+
+/// How a new attempt's paper is made and timed.
+pub struct Plan<'a> {
+    pub blueprint: &'a str,
+    pub seed: Option<u64>,
+    /// A paper made beforehand (a class's fixed form or hand-picked items); else one is assembled.
+    pub form: Option<StoredPaper>,
+    /// A school assessment: its id, its time limit in minutes and when it closes (the deadline never
+    /// passes the close).
+    pub assessment: Option<(&'a str, u32, PrimitiveDateTime)>,
+}
+
+/// Assembles a paper from the blueprint for nobody in particular (a class's fixed form).
+pub async fn assemble_form(
+    state: &AppState,
+    blueprint: &str,
+    seed: u64,
+) -> Result<StoredPaper, ApiError> {
     let pool = state.mocks.pool(state).await?;
+    assemble_for(&pool, blueprint, seed, &Default::default(), &HashMap::new())
+}
+
+fn assemble_for(
+    pool: &Pool,
+    blueprint: &str,
+    seed: u64,
+    seen: &std::collections::HashSet<String>,
+    exposure: &HashMap<String, u32>,
+) -> Result<StoredPaper, ApiError> {
     let Some(bp) = pool.blueprints.iter().find(|b| b.id == blueprint) else {
         return Err(ApiError::invalid("blueprint", "blueprint is full, A or B"));
     };
-    let user = auth.user.id.clone();
-    let seen = state
-        .with_db(move |c| attempts::seen_items(c, &user))
-        .await?;
-    let exposure = state.mocks.exposure(state).await;
-    let seed = seed.unwrap_or_else(random_u64);
     let pool_items: Vec<PoolItem<'_>> = pool
         .items
         .iter()
@@ -355,21 +389,146 @@ pub async fn start(
     .map_err(|e| ApiError::Conflict(e.to_string()))?;
     let by_id: HashMap<&str, &Item> = pool.items.iter().map(|(i, _)| (i.id.as_str(), i)).collect();
     let questions = questions_of(&paper, &by_id);
+    Ok(StoredPaper { paper, questions })
+}
+
+/// A paper of items a teacher picked, in their order, grouped into sections by subject and kind, each
+/// item worth its own points; template items get a variant drawn from `seed`.
+pub async fn hand_picked(
+    state: &AppState,
+    ids: &[String],
+    minutes: u32,
+    seed: u64,
+) -> Result<StoredPaper, ApiError> {
+    use crate::domain::item::Kind;
+    use crate::paper::{Paper, PaperSection, Slot};
+    let pool = state.mocks.pool(state).await?;
+    let by_id: HashMap<&str, &(Item, u32)> =
+        pool.items.iter().map(|p| (p.0.id.as_str(), p)).collect();
+    let mut sections: Vec<PaperSection> = Vec::new();
+    let mut taken = BTreeSet::new();
+    for (n, id) in ids.iter().enumerate() {
+        let Some((item, version)) = by_id.get(id.as_str()).copied() else {
+            return Err(ApiError::invalid(
+                "items",
+                format!("item {} (`{id}`) is not a published item", n + 1),
+            ));
+        };
+        if !taken.insert(id.clone()) {
+            return Err(ApiError::invalid(
+                "items",
+                format!("item `{id}` is picked twice"),
+            ));
+        }
+        let kind = item.kind();
+        let points = item.questions().iter().map(|(_, q)| q.points).sum();
+        let slot = Slot {
+            slot_ref: format!("Q{}", n + 1),
+            item_id: item.id.clone(),
+            version: *version,
+            points,
+            variant: if item.template.is_some() {
+                seed ^ (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            } else {
+                0
+            },
+            option_order: Default::default(),
+        };
+        match sections
+            .iter_mut()
+            .find(|s| s.subject == item.subject && s.kind == kind)
+        {
+            Some(s) => s.slots.push(slot),
+            None => sections.push(PaperSection {
+                subject: item.subject,
+                title: crate::domain::Text::new(
+                    format!("{}（{}）", kind_zh(kind), item.subject.code()),
+                    format!("{} ({})", kind_en(kind), item.subject.code()),
+                ),
+                kind,
+                slots: vec![slot],
+            }),
+        }
+    }
+    if sections.is_empty() {
+        return Err(ApiError::invalid("items", "pick at least one item"));
+    }
+    fn kind_zh(k: Kind) -> &'static str {
+        match k {
+            Kind::Single => "单项选择题",
+            Kind::Multiple => "多项选择题",
+            Kind::TrueFalse => "判断题",
+            Kind::Fill => "填空题",
+            Kind::Numeric => "计算题",
+            Kind::Case => "案例分析题",
+            Kind::Written => "写作与翻译题",
+        }
+    }
+    fn kind_en(k: Kind) -> &'static str {
+        match k {
+            Kind::Single => "Single choice",
+            Kind::Multiple => "Multiple choice",
+            Kind::TrueFalse => "True or false",
+            Kind::Fill => "Fill in the blank",
+            Kind::Numeric => "Calculation",
+            Kind::Case => "Case study",
+            Kind::Written => "Writing and translation",
+        }
+    }
+    let paper = Paper {
+        blueprint: "items".into(),
+        seed,
+        minutes,
+        sections,
+    };
+    let items: HashMap<&str, &Item> = pool.items.iter().map(|(i, _)| (i.id.as_str(), i)).collect();
+    let questions = questions_of(&paper, &items);
+    Ok(StoredPaper { paper, questions })
+}
+
+/// Opens an attempt for `user_id` by `plan` and stores it durably (no entitlement check: callers do).
+pub async fn open_attempt(
+    state: &AppState,
+    user_id: &str,
+    plan: Plan<'_>,
+) -> Result<Started, ApiError> {
+    let pool = state.mocks.pool(state).await?;
+    let seed = plan.seed.unwrap_or_else(random_u64);
+    let stored = match plan.form {
+        Some(form) => form,
+        None => {
+            let user = user_id.to_owned();
+            let seen = state
+                .with_db(move |c| attempts::seen_items(c, &user))
+                .await?;
+            let exposure = state.mocks.exposure(state).await;
+            assemble_for(&pool, plan.blueprint, seed, &seen, &exposure)?
+        }
+    };
     let now = crate::storage::now();
+    let (minutes, close) = match plan.assessment {
+        Some((_, minutes, close)) => (minutes, Some(close)),
+        None => (stored.paper.minutes, None),
+    };
+    let mut deadline = now + time::Duration::minutes(i64::from(minutes));
+    if let Some(close) = close {
+        deadline = deadline.min(close);
+    }
     let attempt = Attempt {
         id: format!("att-{}", &crate::auth::new_token()[..24]),
-        user_id: auth.user.id.clone(),
-        blueprint: bp.id.clone(),
-        seed,
+        user_id: user_id.to_owned(),
+        blueprint: plan.blueprint.to_owned(),
+        seed: stored.paper.seed,
         pool_version: pool.change.to_string(),
         started_at: now,
-        deadline: now + time::Duration::minutes(i64::from(paper.minutes)),
+        deadline,
         status: AttemptStatus::Open,
         submitted_at: None,
         submitted_by: None,
         total: None,
         passed: None,
-        paper: StoredPaper { paper, questions },
+        assessment_id: plan.assessment.map(|(id, _, _)| id.to_owned()),
+        paper: stored,
     };
     let view = paper_view(state, &attempt).await?;
     let mut slots = HashMap::new();
@@ -662,8 +821,14 @@ pub async fn submit(
     state
         .with_db(move |c| {
             crate::storage::conn::write_tx(c, |c| {
-                if attempts::claim_submission(c, &at.id, by, crate::storage::now())? {
+                let now = crate::storage::now();
+                if attempts::claim_submission(c, &at.id, by, now)? {
                     mark_attempt(c, &at, &items, &rules)?;
+                    if at.assessment_id.is_some() {
+                        let mut done = at.clone();
+                        done.submitted_at = Some(now);
+                        crate::web::schools::outcome::enqueue(c, &done, &rules)?;
+                    }
                 }
                 Ok(())
             })

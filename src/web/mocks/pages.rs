@@ -135,13 +135,16 @@ pub async fn post_start(
 }
 
 #[derive(Serialize)]
-struct SectionView {
+pub struct SectionView {
     title: String,
     items: Vec<(String, ItemInput)>,
 }
 
 #[derive(Serialize)]
-struct SittingPage {
+pub struct SittingPage {
+    action: String,
+    save_url: String,
+    result_url: String,
     id: String,
     blueprint: String,
     deadline: String,
@@ -177,31 +180,68 @@ pub async fn get_sitting(
         }
         return see_other(format!("/mocks/{id}/result"));
     }
-    let key = at.id.clone();
-    let Ok(saved) = state.with_db(move |c| attempts::answers(c, &key)).await else {
-        return error_page(&state, &req, StatusCode::INTERNAL_SERVER_ERROR);
+    let urls = SittingUrls {
+        action: format!("/mocks/{id}/save"),
+        save_url: format!("/api/v1/mocks/{id}/answers/"),
+        result_url: format!("/mocks/{id}/result"),
     };
+    let page = match sitting(&state, &req, at, urls, q.error.clone()).await {
+        Ok(p) => p,
+        Err(status) => return error_page(&state, &req, status),
+    };
+    let title = crate::web::teach::t(&state, &req, "nav_mocks");
+    render(
+        &state,
+        &req,
+        Some(&auth),
+        StatusCode::OK,
+        "mock_sitting",
+        &title,
+        page,
+    )
+}
+
+/// Where a sitting's form posts, where its script saves each answer (the slot is appended), and
+/// where the result is.
+pub struct SittingUrls {
+    pub action: String,
+    pub save_url: String,
+    pub result_url: String,
+}
+
+/// The sitting of an open attempt: its paper with the saved answers.
+pub async fn sitting(
+    state: &AppState,
+    req: &HttpRequest,
+    at: crate::storage::attempts::Attempt,
+    urls: SittingUrls,
+    flash: Option<String>,
+) -> Result<SittingPage, StatusCode> {
+    let now = crate::storage::now();
+    let key = at.id.clone();
+    let saved = state
+        .with_db(move |c| attempts::answers(c, &key))
+        .await
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
     let slot_of: HashMap<&str, &str> = at
         .paper
         .questions
         .iter()
         .map(|q| (q.question_id.as_str(), q.slot.as_str()))
         .collect();
-    let lang = crate::web::i18n::request_lang(&req);
+    let lang = crate::web::i18n::request_lang(req);
     let mut sections = Vec::new();
     for section in &at.paper.paper.sections {
         let mut items = Vec::new();
         for slot in &section.slots {
-            let Ok(item) = state
+            let item = state
                 .mocks
-                .version(&state, slot.item_id.as_str(), slot.version)
+                .version(state, slot.item_id.as_str(), slot.version)
                 .await
-            else {
-                return error_page(&state, &req, StatusCode::INTERNAL_SERVER_ERROR);
-            };
-            let Ok((shown, _)) = item.instantiate(slot.variant) else {
-                return error_page(&state, &req, StatusCode::INTERNAL_SERVER_ERROR);
-            };
+                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+            let (shown, _) = item
+                .instantiate(slot.variant)
+                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
             let order = |qid: &str| slot.option_order.get(qid).cloned();
             let view = present(&shown, slot.version, &order);
             let given = |qid: &str| {
@@ -227,29 +267,23 @@ pub async fn get_sitting(
             items,
         });
     }
-    let title = crate::web::teach::t(&state, &req, "nav_mocks");
-    render(
-        &state,
-        &req,
-        Some(&auth),
-        StatusCode::OK,
-        "mock_sitting",
-        &title,
-        SittingPage {
-            deadline: at
-                .deadline
-                .assume_utc()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-            seconds_left: (at.deadline - now).whole_seconds().max(0),
-            answered: saved.len(),
-            questions: at.paper.questions.len(),
-            id: at.id,
-            blueprint: at.blueprint,
-            sections,
-            flash: q.error.clone(),
-        },
-    )
+    Ok(SittingPage {
+        deadline: at
+            .deadline
+            .assume_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        seconds_left: (at.deadline - now).whole_seconds().max(0),
+        answered: saved.len(),
+        questions: at.paper.questions.len(),
+        id: at.id,
+        blueprint: at.blueprint,
+        sections,
+        flash,
+        action: urls.action,
+        save_url: urls.save_url,
+        result_url: urls.result_url,
+    })
 }
 
 /// `POST /mocks/{id}/save` (without JavaScript): saves every answer in the form, then back to the paper

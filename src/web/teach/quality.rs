@@ -80,13 +80,11 @@ impl Stats {
     }
 }
 
-/// Computes the statistics from the stored answers and the published keys.
-fn compute(conn: &mut AnyConnection) -> Result<Stats, StorageError> {
-    let answers = responses::machine_marked(conn)?;
-    let published = items::published(conn)?;
+/// The keyed options of every choice question of `items`.
+pub fn choice_keys<'a>(items: impl Iterator<Item = &'a Item>) -> HashMap<String, Vec<String>> {
     let mut keys: HashMap<String, Vec<String>> = HashMap::new();
-    for stored in &published {
-        for (qid, q) in stored.item.questions() {
+    for item in items {
+        for (qid, q) in item.questions() {
             match &q.response {
                 Response::Single { key, .. } => {
                     keys.insert(qid, vec![key.clone()]);
@@ -98,7 +96,15 @@ fn compute(conn: &mut AnyConnection) -> Result<Stats, StorageError> {
             }
         }
     }
-    let observations: Vec<Observation<'_>> = answers
+    keys
+}
+
+/// The answers as the item analysis reads them.
+pub fn observe<'a>(
+    answers: &'a [responses::Response],
+    keys: &HashMap<String, Vec<String>>,
+) -> Vec<Observation<'a>> {
+    answers
         .iter()
         .map(|r| Observation {
             user: &r.user_id,
@@ -114,7 +120,15 @@ fn compute(conn: &mut AnyConnection) -> Result<Stats, StorageError> {
                 .flatten(),
             seconds: r.seconds,
         })
-        .collect();
+        .collect()
+}
+
+/// Computes the statistics from the stored answers and the published keys.
+fn compute(conn: &mut AnyConnection) -> Result<Stats, StorageError> {
+    let answers = responses::machine_marked(conn)?;
+    let published = items::published(conn)?;
+    let keys = choice_keys(published.iter().map(|s| &s.item));
+    let observations = observe(&answers, &keys);
     let mut questions_of: HashMap<String, Vec<String>> = HashMap::new();
     for r in &answers {
         let qs = questions_of.entry(r.item_id.clone()).or_default();

@@ -1,0 +1,11 @@
+DROP TABLE outbox;
+DROP TABLE embed_sessions;
+DROP TABLE embed_nonces;
+DROP TABLE attempt_hooks;
+DROP INDEX attempts_assessment;
+ALTER TABLE attempts DROP COLUMN assessment_id;
+DROP TABLE assessments;
+DROP TABLE class_students;
+DROP TABLE classes;
+DROP TABLE school_members;
+DROP TABLE schools;

@@ -1,0 +1,87 @@
+//! What a submitted assessment attempt tells the school's systems: the webhook's message and the LTI
+//! score, queued in the outbox in the transaction that submits the attempt (so a result is never
+//! lost, nor sent for an attempt that did not land).
+
+use time::format_description::well_known::Rfc3339;
+
+use crate::domain::exam::ExamRules;
+use crate::domain::grading::Scores;
+use crate::storage::assessments::{self, Assessment};
+use crate::storage::attempts::Attempt;
+use crate::storage::{AnyConnection, StorageError, outbox, responses, schools};
+
+/// The share of the points that passes an assessment that is not a full exam paper.
+pub const PASS_PERCENT: u32 = 60;
+
+/// Whether a score passes: a full paper by the exam's rule (every subject and the total), anything else
+/// at [`PASS_PERCENT`] of its points.
+pub fn passes(blueprint: &str, scores: &Scores) -> bool {
+    if blueprint == "full" {
+        scores.passed
+    } else {
+        scores.total * 100 >= PASS_PERCENT * scores.max_total.max(1)
+    }
+}
+
+/// Whether a submitted attempt passed (from its stored total).
+pub fn passed(a: &Assessment, at: &Attempt) -> bool {
+    let max = at.paper.paper.max_points().max(1);
+    if a.blueprint == "full" {
+        at.passed.unwrap_or(false)
+    } else {
+        at.total.unwrap_or(0) * 100 >= PASS_PERCENT * max
+    }
+}
+
+/// Queues the messages for a just-submitted attempt of an assessment (in the caller's transaction).
+pub fn enqueue(
+    conn: &mut AnyConnection,
+    at: &Attempt,
+    rules: &ExamRules,
+) -> Result<(), StorageError> {
+    let Some(aid) = &at.assessment_id else {
+        return Ok(());
+    };
+    let Some(a) = assessments::get_assessment(conn, aid)? else {
+        return Ok(());
+    };
+    let scores = crate::web::mocks::scores_of(at, &responses::of_attempt(conn, &at.id)?, rules);
+    let submitted = at.submitted_at.unwrap_or_else(crate::storage::now);
+    let timestamp = submitted.assume_utc().format(&Rfc3339).unwrap_or_default();
+    let passed = passes(&a.blueprint, &scores);
+    if let Some(school) = schools::get(conn, &a.school_id)?
+        && let Some(url) = &school.webhook_url
+    {
+        let student = schools::external_id(conn, &school.id, &at.user_id)?
+            .unwrap_or_else(|| at.user_id.clone());
+        let body = serde_json::json!({
+            "event": "attempt.submitted",
+            "school": school.id,
+            "assessment_id": a.id,
+            "assessment_title": a.title,
+            "class_id": a.class_id,
+            "student": student,
+            "attempt_id": at.id,
+            "score": scores.total,
+            "max": scores.max_total,
+            "passed": passed,
+            "pending_points": scores.pending_points,
+            "submitted_at": timestamp,
+        });
+        outbox::enqueue(
+            conn,
+            "webhook",
+            &serde_json::json!({ "school_id": school.id, "url": url, "body": body }),
+        )?;
+    }
+    if let Some(mut hook) = assessments::hook(conn, &at.id)?
+        && let Some(obj) = hook.as_object_mut()
+    {
+        obj.insert("score_given".into(), scores.total.into());
+        obj.insert("score_maximum".into(), scores.max_total.into());
+        obj.insert("attempt_id".into(), at.id.clone().into());
+        obj.insert("timestamp".into(), timestamp.into());
+        outbox::enqueue(conn, "lti_score", &hook)?;
+    }
+    Ok(())
+}
