@@ -204,6 +204,12 @@ fn add_platform(
     }
     let db = Db::connect(&data.database_url()).context("opening the database")?;
     let mut conn = db.conn()?;
+    if tiku::storage::schools::get(&mut conn, new.school_id)?.is_none() {
+        anyhow::bail!(
+            "no school {} (GET /api/v1/schools lists their ids)",
+            new.school_id
+        );
+    }
     let platform = tiku::storage::lti::add_platform(&mut conn, new)?;
     tiku::lti::keys::ToolKeys::load_or_create(&mut conn)?;
     let base = public_url.map_or("https://TIKU-HOST", |u| u.trim_end_matches('/'));

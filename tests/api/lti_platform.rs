@@ -21,7 +21,6 @@ use super::helpers::TestApp;
 pub const KID: &str = "platform-key-1";
 pub const CLIENT_ID: &str = "tiku-test-client";
 pub const DEPLOYMENT_ID: &str = "deployment-1";
-pub const SCHOOL: &str = "school-lti";
 
 /// A private key as PEM and its public JWK.
 struct Key {
@@ -84,8 +83,8 @@ pub struct TestPlatform {
 }
 
 impl TestPlatform {
-    /// Starts the platform's server and registers it with `app` for [`SCHOOL`].
-    pub async fn start(app: &TestApp) -> TestPlatform {
+    /// Starts the platform's server and registers it with `app` for `school_id`.
+    pub async fn start(app: &TestApp, school_id: &str) -> TestPlatform {
         let shared = Arc::new(Shared::default());
         let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("binding: {e}"));
         let port = listener
@@ -110,7 +109,7 @@ impl TestPlatform {
         .run();
         actix_web::rt::spawn(server);
         let issuer = url.clone();
-        let id = register(app, &url, CLIENT_ID);
+        let id = register(app, &url, CLIENT_ID, school_id);
         TestPlatform {
             url,
             issuer,
@@ -171,8 +170,9 @@ impl TestPlatform {
     }
 }
 
-/// Registers a platform at `url` with `client_id` directly in the app's database; answers its id.
-pub fn register(app: &TestApp, url: &str, client_id: &str) -> String {
+/// Registers a platform at `url` with `client_id` for `school_id` directly in the app's database;
+/// answers its id.
+pub fn register(app: &TestApp, url: &str, client_id: &str, school_id: &str) -> String {
     let db = tiku::storage::Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
     let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
     let (auth, token, jwks) = (
@@ -183,7 +183,7 @@ pub fn register(app: &TestApp, url: &str, client_id: &str) -> String {
     tiku::storage::lti::add_platform(
         &mut c,
         &tiku::storage::lti::NewPlatform {
-            school_id: SCHOOL,
+            school_id,
             issuer: url,
             client_id,
             deployment_id: DEPLOYMENT_ID,
@@ -194,6 +194,48 @@ pub fn register(app: &TestApp, url: &str, client_id: &str) -> String {
     )
     .unwrap_or_else(|e| panic!("{e}"))
     .id
+}
+
+/// A school with one class and, if `title` is given, an open assessment (blueprint A, fresh papers,
+/// keys shown at once) for it: answers (school id, assessment id).
+pub fn seed_school(app: &TestApp, title: Option<&str>) -> (String, Option<String>) {
+    use tiku::storage::assessments::{self, Assessment, ShowKeys, Source};
+    use tiku::storage::schools;
+    let teacher = app.add_user(
+        tiku::domain::user::Role::Teacher,
+        &format!("teacher-{:x}", rand::random::<u32>()),
+        "teach-the-class-2026",
+    );
+    let db = tiku::storage::Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
+    let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
+    let school = schools::create(&mut c, "LTI school", None).unwrap_or_else(|e| panic!("{e}"));
+    let class = schools::create_class(&mut c, &school.id, "Class 1", Some(&teacher))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let Some(title) = title else {
+        return (school.id, None);
+    };
+    let now = tiku::storage::now();
+    let id = format!("asm-{:x}", rand::random::<u64>());
+    assessments::create(
+        &mut c,
+        &Assessment {
+            id: id.clone(),
+            school_id: school.id.clone(),
+            class_id: class.id,
+            title: title.to_owned(),
+            source: Source::Fresh,
+            blueprint: "A".into(),
+            form: None,
+            minutes: 60,
+            opens_at: now - time::Duration::hours(1),
+            closes_at: now + time::Duration::days(7),
+            max_attempts: 3,
+            show_keys: ShowKeys::Immediately,
+            created_by: teacher,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    (school.id, Some(id))
 }
 
 fn sign_with(key: &Key, kid: &str, claims: &Value) -> String {

@@ -4,7 +4,7 @@
 -- A platform registration belongs to one school: its launches open that school's assessments only.
 CREATE TABLE lti_platforms (
     id TEXT PRIMARY KEY NOT NULL,
-    school_id TEXT NOT NULL,
+    school_id TEXT NOT NULL REFERENCES schools (id),
     issuer TEXT NOT NULL,
     client_id TEXT NOT NULL,
     deployment_id TEXT NOT NULL,
