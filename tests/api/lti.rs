@@ -385,6 +385,28 @@ async fn every_failed_check_is_refused_and_named() {
             refused(&r, status, check);
         }
 
+        // Not RS256, a key the platform does not publish, a token from the future.
+        let (state, nonce) = login(&app, &platform).await;
+        let claims = platform.launch_claims(&nonce, "student-7");
+        refused(
+            &launch(&app, &platform.sign_hs256(&claims), &state).await,
+            401,
+            "wrong algorithm",
+        );
+        refused(
+            &launch(&app, &platform.sign_naming("retired-key", &claims), &state).await,
+            401,
+            "unknown key",
+        );
+        let mut future = claims.clone();
+        future["iat"] = json!(now + 600);
+        future["exp"] = json!(now + 900);
+        refused(
+            &launch(&app, &platform.sign(&future), &state).await,
+            401,
+            "token from the future",
+        );
+
         // A state that was never issued.
         let (_, nonce) = login(&app, &platform).await;
         let token = platform.sign(&platform.launch_claims(&nonce, "student-7"));

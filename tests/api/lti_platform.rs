@@ -133,6 +133,20 @@ impl TestPlatform {
         sign_with(&keys().1, KID, claims)
     }
 
+    /// An id_token signed with the platform's key but naming another key id.
+    pub fn sign_naming(&self, kid: &str, claims: &Value) -> String {
+        sign_with(&keys().0, kid, claims)
+    }
+
+    /// An id_token "signed" with HMAC, keyed with the platform's public modulus (the algorithm
+    /// confusion attack).
+    pub fn sign_hs256(&self, claims: &Value) -> String {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(KID.to_owned());
+        let key = EncodingKey::from_secret(keys().0.n.as_bytes());
+        jsonwebtoken::encode(&header, claims, &key).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// A resource-link launch's claims for `nonce`, valid now.
     pub fn launch_claims(&self, nonce: &str, sub: &str) -> Value {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
