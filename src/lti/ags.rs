@@ -1,6 +1,7 @@
 //! Assignment and Grade Services 2.0: posting a finished attempt's score to the platform's line item.
 //! The tool gets an access token by the client-credentials grant with a signed JWT assertion (LTI
-//! security framework, section 4.1), then posts a score document to `{lineitem}/scores`.
+//! security framework, section 4.1), keeps it in the database while it lives, and posts a score
+//! document to `{lineitem}/scores`.
 
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
@@ -66,12 +67,23 @@ pub fn assertion_claims(platform: &Platform, jti: &str, now: i64) -> Value {
     })
 }
 
+/// An access token and how many seconds it lives.
+pub struct AccessToken {
+    pub token: String,
+    pub expires_in: i64,
+}
+
+/// How long a token is assumed to live when the platform does not say.
+const DEFAULT_TOKEN_LIFE: i64 = 3600;
+/// A kept token is used only if it lives at least this much longer.
+const TOKEN_MARGIN: time::Duration = time::Duration::seconds(60);
+
 /// Gets an access token for the score scope from the platform's token endpoint.
 pub fn access_token(
     agent: &ureq::Agent,
     key: &ToolKey,
     platform: &Platform,
-) -> Result<String, String> {
+) -> Result<AccessToken, String> {
     let jti = crate::auth::new_token();
     let assertion = key
         .sign(&assertion_claims(platform, &jti, unix_now()))
@@ -96,11 +108,40 @@ pub fn access_token(
     }
     let body: Value = serde_json::from_str(&answer.body)
         .map_err(|e| format!("the token endpoint's answer is not JSON: {e}"))?;
-    body["access_token"]
+    let token = body["access_token"]
         .as_str()
         .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| "the token endpoint's answer has no access_token".to_owned())
+        .ok_or_else(|| "the token endpoint's answer has no access_token".to_owned())?;
+    Ok(AccessToken {
+        token: token.to_owned(),
+        expires_in: body["expires_in"].as_i64().unwrap_or(DEFAULT_TOKEN_LIFE),
+    })
+}
+
+/// How a platform took a score.
+enum Posted {
+    Accepted,
+    /// 401: the access token is no longer good.
+    TokenRefused(String),
+    Failed(String),
+}
+
+fn post(agent: &ureq::Agent, token: &str, lineitem: &str, score: &Score) -> Result<Posted, String> {
+    let url = scores_url(lineitem);
+    let answer = http::post_json(agent, &url, token, SCORE_MEDIA_TYPE, &score_document(score))?;
+    if answer.ok() {
+        return Ok(Posted::Accepted);
+    }
+    let why = format!(
+        "the score service {url} answered {}: {}",
+        answer.status,
+        answer.body.chars().take(300).collect::<String>()
+    );
+    Ok(if answer.status == 401 {
+        Posted::TokenRefused(why)
+    } else {
+        Posted::Failed(why)
+    })
 }
 
 /// Posts `score` to the line item with `token`.
@@ -110,17 +151,24 @@ pub fn post_score(
     lineitem: &str,
     score: &Score,
 ) -> Result<(), String> {
-    let url = scores_url(lineitem);
-    let answer = http::post_json(agent, &url, token, SCORE_MEDIA_TYPE, &score_document(score))?;
-    if answer.ok() {
-        Ok(())
-    } else {
-        Err(format!(
-            "the score service {url} answered {}: {}",
-            answer.status,
-            answer.body.chars().take(300).collect::<String>()
-        ))
+    match post(agent, token, lineitem, score)? {
+        Posted::Accepted => Ok(()),
+        Posted::TokenRefused(why) | Posted::Failed(why) => Err(why),
     }
+}
+
+/// A new access token, kept in the database for every server until shortly before it expires.
+fn new_token(
+    conn: &mut AnyConnection,
+    agent: &ureq::Agent,
+    key: &ToolKey,
+    platform: &Platform,
+) -> Result<String, String> {
+    let fresh = access_token(agent, key, platform)?;
+    let expires = crate::storage::now() + time::Duration::seconds(fresh.expires_in.max(0));
+    store::save_access_token(conn, &platform.id, &fresh.token, expires)
+        .map_err(|e| e.to_string())?;
+    Ok(fresh.token)
 }
 
 /// Delivers an `lti_score` outbox job. The payload is the hook stored at launch (`platform_id`,
@@ -157,8 +205,25 @@ pub fn deliver(conn: &mut AnyConnection, payload: &Value) -> Result<(), String> 
     let keys = ToolKeys::load_or_create(conn).map_err(|e: LtiError| e.to_string())?;
     let key = keys.signing().map_err(|e| e.to_string())?;
     let agent = http::agent();
-    let token = access_token(&agent, key, &platform)?;
-    post_score(&agent, &token, lineitem, &score)?;
+    let kept = store::access_token(conn, &platform.id, TOKEN_MARGIN).map_err(|e| e.to_string())?;
+    let result = match kept {
+        Some(token) => match post(&agent, &token, lineitem, &score)? {
+            // The platform revoked the kept token: forget it and try once with a new one.
+            Posted::TokenRefused(_) => {
+                store::forget_access_token(conn, &platform.id).map_err(|e| e.to_string())?;
+                let token = new_token(conn, &agent, key, &platform)?;
+                post(&agent, &token, lineitem, &score)?
+            }
+            other => other,
+        },
+        None => {
+            let token = new_token(conn, &agent, key, &platform)?;
+            post(&agent, &token, lineitem, &score)?
+        }
+    };
+    if let Posted::TokenRefused(why) | Posted::Failed(why) = result {
+        return Err(why);
+    }
     tracing::info!(
         platform = %platform.id,
         attempt = payload["attempt_id"].as_str().unwrap_or(""),

@@ -8,8 +8,8 @@ use time::{Duration, PrimitiveDateTime};
 
 use super::conn::write_tx;
 use super::schema::{
-    lti_deep_links as dl, lti_links as ln, lti_nonces as nc, lti_platforms as p, lti_states as st,
-    lti_tool_keys as k,
+    lti_access_tokens as at, lti_deep_links as dl, lti_links as ln, lti_nonces as nc,
+    lti_platforms as p, lti_states as st, lti_tool_keys as k,
 };
 use super::{AnyConnection, StorageError, now};
 use crate::auth;
@@ -394,4 +394,51 @@ pub fn take_deep_link(
         return_url,
         data,
     }))
+}
+
+/// The platform's cached access token, if it is valid for at least `margin` more.
+pub fn access_token(
+    conn: &mut AnyConnection,
+    platform_id: &str,
+    margin: Duration,
+) -> Result<Option<String>, StorageError> {
+    Ok(at::table
+        .filter(at::platform_id.eq(platform_id))
+        .filter(at::expires_at.gt(now() + margin))
+        .select(at::token)
+        .first::<String>(conn)
+        .optional()?)
+}
+
+/// Keeps the platform's access token until `expires_at` (replacing the one kept before).
+pub fn save_access_token(
+    conn: &mut AnyConnection,
+    platform_id: &str,
+    token: &str,
+    expires_at: PrimitiveDateTime,
+) -> Result<(), StorageError> {
+    let saved = write_tx(conn, |c| {
+        diesel::delete(at::table.filter(at::platform_id.eq(platform_id))).execute(c)?;
+        diesel::insert_into(at::table)
+            .values((
+                at::platform_id.eq(platform_id),
+                at::token.eq(token),
+                at::expires_at.eq(expires_at),
+            ))
+            .execute(c)
+    });
+    match saved {
+        // Another server kept a token of its own just now: as good as this one.
+        Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Forgets the platform's access token (the platform refused it).
+pub fn forget_access_token(
+    conn: &mut AnyConnection,
+    platform_id: &str,
+) -> Result<(), StorageError> {
+    diesel::delete(at::table.filter(at::platform_id.eq(platform_id))).execute(conn)?;
+    Ok(())
 }

@@ -469,6 +469,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    lti_access_tokens (platform_id) {
+        platform_id -> Text,
+        token -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     lti_deep_links (token_hash) {
         token_hash -> Text,
         platform_id -> Text,

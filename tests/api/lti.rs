@@ -614,6 +614,27 @@ async fn scores_are_posted_to_the_line_item_with_a_token_from_a_signed_assertion
         assert_eq!(s.body["gradingProgress"], "FullyGraded");
         assert_eq!(s.body["timestamp"], "2026-11-28T10:30:00Z");
 
+        // The next score reuses the access token; once the platform revokes it, a new one is asked.
+        let mut second = payload.clone();
+        second["user_sub"] = json!("student-8");
+        deliver(&app, second.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(platform.assertions().len(), 1, "the token was kept");
+        platform.revoke_tokens();
+        deliver(&app, second)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            platform.assertions().len(),
+            2,
+            "a new token after the refusal"
+        );
+        let scores = platform.scores();
+        let valid: Vec<bool> = scores.iter().map(|s| s.token_valid).collect();
+        assert_eq!(valid, [true, true, false, true]);
+        assert_eq!(scores[3].body["userId"], "student-8");
+
         // A registration whose client id the platform does not know: the assertion is refused and
         // the delivery fails (to be retried), naming the token endpoint.
         let stranger = lti_platform::register(&app, &platform.url, "unknown-client", &school);
@@ -621,7 +642,7 @@ async fn scores_are_posted_to_the_line_item_with_a_token_from_a_signed_assertion
         other["platform_id"] = json!(stranger);
         let err = deliver(&app, other).await.err().unwrap_or_default();
         assert!(err.contains("token endpoint"), "{err}");
-        assert_eq!(platform.scores().len(), 1);
+        assert_eq!(platform.scores().len(), 4);
     }
 }
 

@@ -178,6 +178,11 @@ impl TestPlatform {
         lock(&self.shared.scores).clone()
     }
 
+    /// Revokes every access token issued so far.
+    pub fn revoke_tokens(&self) {
+        lock(&self.shared.issued).clear();
+    }
+
     /// The client assertions checked so far.
     pub fn assertions(&self) -> Vec<Result<Value, String>> {
         lock(&self.shared.assertions).clone()

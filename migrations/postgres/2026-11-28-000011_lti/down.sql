@@ -1,3 +1,4 @@
+DROP TABLE lti_access_tokens;
 DROP TABLE lti_deep_links;
 DROP TABLE lti_links;
 DROP TABLE lti_nonces;

@@ -62,3 +62,11 @@ CREATE TABLE lti_deep_links (
     data TEXT,
     created_at TIMESTAMP NOT NULL
 );
+
+-- The score-scope access token each platform last gave, shared by every server, until shortly before it
+-- expires (a burst of submissions at a deadline asks the token endpoint once, not once per score).
+CREATE TABLE lti_access_tokens (
+    platform_id TEXT PRIMARY KEY NOT NULL REFERENCES lti_platforms (id),
+    token TEXT NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
