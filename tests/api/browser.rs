@@ -532,3 +532,169 @@ async fn a_candidate_registers_pays_practises_and_sits_a_mock_on_a_desktop() {
 async fn a_candidate_registers_pays_practises_and_sits_a_mock_on_a_phone() {
     candidate_journey(true, 12).await;
 }
+
+/// A course site on another origin (`localhost` while tiku is `127.0.0.1`: another site, so no cookie
+/// of tiku's could reach the frame): its page holds the signed link in an iframe and writes down the
+/// result the frame announces.
+fn course_site(frame_src: String, tiku_origin: String) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let page = format!(
+        r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>Course</title></head><body>
+<h1>跨境电商实务 · 第一单元</h1>
+<p id="got">waiting</p>
+<iframe id="tiku" src="{frame_src}" style="width:100%;height:1600px;border:0"></iframe>
+<script>
+window.addEventListener("message", function (e) {{
+  if (e.origin !== "{tiku_origin}" || !e.data || e.data.type !== "tiku:result") {{ return; }}
+  document.getElementById("got").textContent = "score " + e.data.score + "/" + e.data.max + " passed " + e.data.passed;
+}});
+</script></body></html>"#
+    );
+    let server = actix_web::HttpServer::new(move || {
+        let page = page.clone();
+        actix_web::App::new().route(
+            "/course",
+            actix_web::web::get().to(move || {
+                let page = page.clone();
+                async move {
+                    actix_web::HttpResponse::Ok()
+                        .content_type("text/html; charset=utf-8")
+                        .body(page)
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap_or_else(|e| panic!("listen: {e}"))
+    .run();
+    actix_web::rt::spawn(server);
+    port
+}
+
+#[actix_web::test]
+async fn a_student_sits_an_assessment_embedded_in_another_site() {
+    let Some(chromedriver) = find_program(&["chromedriver"]) else {
+        assert!(
+            !required(),
+            "TIKU_REQUIRE_BROWSER=1 but chromedriver is not installed"
+        );
+        eprintln!("chromedriver not found: the browser test is skipped");
+        return;
+    };
+    let bank = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank");
+    let app = spawn_app(Db::Sqlite, Some(&bank)).await;
+    app.add_user(Role::Admin, "root", "admin-password");
+    let root = super::helpers::bearer(&app.login("root", "admin-password").await);
+    let (sid, admin, teacher) = super::schools::school(&app, &root, "bx", None).await;
+    let secret = app
+        .send("GET", &format!("/api/v1/schools/{sid}"), None, &admin)
+        .await
+        .json()["embed_secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let r = app
+        .send(
+            "POST",
+            &format!("/api/v1/schools/{sid}/classes"),
+            Some(json!({"name": "跨境2班"})),
+            &teacher,
+        )
+        .await;
+    let class = r.json()["id"].as_str().unwrap_or_default().to_owned();
+    let items = super::schools::picks(&app, 4);
+    let r = app
+        .send(
+            "POST",
+            &format!("/api/v1/schools/{sid}/assessments"),
+            Some(json!({
+                "class_id": class, "title": "单元测验", "source": "items", "items": items,
+                "opens_at": super::schools::stamp(-1), "closes_at": super::schools::stamp(60),
+                "show_keys": "immediately"
+            })),
+            &teacher,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let aid = r.json()["id"].as_str().unwrap_or_default().to_owned();
+
+    // The course site signs the link for its student and frames it.
+    let tiku_origin = app.address.clone();
+    let mut params = std::collections::BTreeMap::new();
+    params.insert("school".to_owned(), sid.clone());
+    params.insert("student".to_owned(), "2025100".to_owned());
+    params.insert("name".to_owned(), "周杰".to_owned());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    params.insert("ts".to_owned(), now.to_string());
+    params.insert("nonce".to_owned(), "browser-nonce-1".to_owned());
+    // The course page's origin is known only once its server is bound; the result may go anywhere
+    // the course page is served from, so the link names no origin here and the page checks ours.
+    let src = format!(
+        "{tiku_origin}/embed/{aid}?{}",
+        tiku::web::embed::signed_query(&secret, &params)
+    );
+    let port = course_site(src, tiku_origin.clone());
+    let driver = Driver::start(&chromedriver);
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let c = browser(&driver, profile.path(), false).await;
+    c.goto(&format!("http://localhost:{port}/course"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    css(&c, "iframe#tiku").await;
+    c.enter_frame(0).await.unwrap_or_else(|e| panic!("{e}"));
+    click(&c, "button#start").await;
+    css(&c, "form[data-save-url]").await;
+
+    // Answer every question right, by clicking as the student would; the page saves each at once.
+    let db = tiku::storage::Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
+    let mut conn = db.conn().unwrap_or_else(|e| panic!("{e}"));
+    let student = tiku::storage::schools::student_by_external(&mut conn, &sid, "2025100")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("the course site's student was created"));
+    let attempt = tiku::storage::attempts::of_user_at(&mut conn, &student, &aid)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .pop()
+        .unwrap_or_else(|| panic!("an attempt"));
+    let answers = super::mocks::answers(&app, &attempt.id, true);
+    assert_eq!(answers.len(), 4);
+    for (slot, answer) in &answers {
+        let value = match answer {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        click(&c, &format!("input[name='a:{slot}'][value='{value}']")).await;
+    }
+    // Every answer is acknowledged before submitting.
+    let started = Instant::now();
+    loop {
+        let saved = tiku::storage::attempts::answers(&mut conn, &attempt.id)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .len();
+        if saved == answers.len() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "saved {saved} of {}",
+            answers.len()
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    click(&c, "button[name=op][value=submit]").await;
+    wait_for_text(&c, "tiku-result", "the result inside the frame").await;
+
+    // The course page heard the result.
+    c.enter_parent_frame()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let max: u32 = attempt.paper.questions.iter().map(|q| q.max).sum();
+    wait_for_text(
+        &c,
+        &format!("score {max}/{max} passed true"),
+        "the course page receives the result",
+    )
+    .await;
+    let _ = c.close().await;
+}

@@ -18,6 +18,7 @@ mod pages;
 mod pg;
 mod practice;
 mod quality;
+mod schools;
 mod search;
 mod teach;
 mod tidy;

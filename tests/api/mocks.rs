@@ -35,7 +35,7 @@ pub async fn paid(app: &TestApp, admin: &As, n: u32) -> (String, String) {
 }
 
 /// The right (or a wrong) answer to every auto-marked question of an attempt, by slot.
-fn answers(app: &TestApp, attempt: &str, right: bool) -> Vec<(String, Value)> {
+pub fn answers(app: &TestApp, attempt: &str, right: bool) -> Vec<(String, Value)> {
     let db = Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
     let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
     let at = attempts::get(&mut c, attempt)
