@@ -143,9 +143,14 @@ pub async fn get_login(
 pub async fn post_login(
     state: aw::Data<AppState>,
     req: HttpRequest,
-    params: aw::Form<LoginParams>,
+    body: aw::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    login(&state, &req, params.into_inner()).await
+    let params = serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::Invalid {
+        code: "invalid_form",
+        message: format!("the login initiation is not a valid form: {e}"),
+        field: None,
+    })?;
+    login(&state, &req, params).await
 }
 
 /// The registration a login initiation names: by issuer, and by client id when the platform sends one

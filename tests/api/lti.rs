@@ -184,6 +184,10 @@ async fn the_login_sends_the_browser_to_the_platform_with_a_one_time_state() {
             )
             .await;
         refused(&r, 401, "wrong deployment");
+        let r = app
+            .post_form("/lti/login", &[("login_hint", "x")], &Default::default())
+            .await;
+        refused(&r, 400, "missing field `iss`");
     }
 }
 
