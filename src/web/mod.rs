@@ -206,6 +206,29 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             "/mocks/{id}/assess",
             aw::post().to(mocks::pages::post_assess),
         )
+        .route("/school", aw::get().to(schools::pages::get_schools))
+        .route("/school", aw::post().to(schools::pages::post_school))
+        .route("/school/{id}", aw::get().to(schools::pages::get_school))
+        .route(
+            "/school/{id}/roster",
+            aw::post().to(schools::pages::post_roster),
+        )
+        .route(
+            "/school/{id}/classes/{class}",
+            aw::get().to(schools::pages::get_class),
+        )
+        .route(
+            "/school/{id}/classes/{class}/assessments",
+            aw::post().to(schools::pages::post_assessment),
+        )
+        .route(
+            "/school/{id}/assessments/{assessment}",
+            aw::get().to(schools::pages::get_assessment),
+        )
+        .route(
+            "/school/{id}/{op}",
+            aw::post().to(schools::pages::post_school_form),
+        )
         .route("/embed/s/{token}", aw::get().to(embed::get_session))
         .route("/embed/s/{token}/start", aw::post().to(embed::post_start))
         .route("/embed/s/{token}/save", aw::post().to(embed::post_save))

@@ -20,6 +20,8 @@ pub struct Viewer {
     pub role: &'static str,
     pub staff: bool,
     pub admin: bool,
+    /// May run a school (tiku's admins, school administrators, teachers).
+    pub school: bool,
     /// For forms and scripts on the page.
     pub csrf: String,
 }
@@ -31,6 +33,10 @@ impl Viewer {
             role: auth.user.role.code(),
             staff: auth.is_staff(),
             admin: auth.user.role == Role::Admin,
+            school: matches!(
+                auth.user.role,
+                Role::Admin | Role::SchoolAdmin | Role::Teacher
+            ),
             csrf: auth.csrf.clone(),
         }
     }

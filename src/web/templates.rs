@@ -89,6 +89,16 @@ const TEMPLATES: &[(&str, &str)] = &[
         "embed_review",
         include_str!("../../templates/embed_review.hbs"),
     ),
+    ("schools", include_str!("../../templates/schools.hbs")),
+    ("school", include_str!("../../templates/school.hbs")),
+    (
+        "school_class",
+        include_str!("../../templates/school_class.hbs"),
+    ),
+    (
+        "school_assessment",
+        include_str!("../../templates/school_assessment.hbs"),
+    ),
 ];
 
 /// The interface strings.

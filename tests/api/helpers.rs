@@ -196,7 +196,7 @@ pub struct Reply {
 
 impl Reply {
     /// Reads a client response whole.
-    async fn read<S>(mut resp: awc::ClientResponse<S>) -> Reply
+    pub async fn read<S>(mut resp: awc::ClientResponse<S>) -> Reply
     where
         S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
             + Unpin,

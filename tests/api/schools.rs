@@ -729,3 +729,180 @@ async fn staff_of_one_school_see_nothing_of_another() {
         assert_eq!(r.status, 404);
     }
 }
+
+/// A multipart body with one file and some fields, as a browser sends it.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----tikutestboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[actix_web::test]
+async fn a_school_is_run_from_its_pages() {
+    for app in spawn_apps(Some(&bank())).await {
+        app.add_user(Role::Admin, "root", "admin-password");
+        let root = app.browser("root", "admin-password").await;
+        let csrf = root.csrf.clone().unwrap_or_default();
+        let r = app
+            .post_form(
+                "/school",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "深圳跨境电商考培点"),
+                    ("licence_until", ""),
+                    ("login", "pg-admin"),
+                    ("admin_name", "陈主任"),
+                    ("password", "school-pass-1"),
+                ],
+                &root,
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let school_path = location(&r);
+        let r = app.send("GET", "/school", None, &root).await;
+        assert!(r.body.contains("深圳跨境电商考培点"), "{}", r.body);
+
+        let admin = app.browser("pg-admin", "school-pass-1").await;
+        let csrf = admin.csrf.clone().unwrap_or_default();
+        let r = app.send("GET", "/school", None, &admin).await;
+        assert_eq!(r.status, 303);
+        assert_eq!(location(&r), school_path);
+        let r = app.send("GET", &school_path, None, &admin).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            r.body.contains("data-copy=\"secret\""),
+            "the administrator sees the secret"
+        );
+        let r = app
+            .post_form(
+                &format!("{school_path}/classes"),
+                &[("csrf", &csrf), ("name", "晚班")],
+                &admin,
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let class_path = location(&r);
+        assert!(class_path.contains("/classes/cls-"), "{class_path}");
+        let r = app
+            .post_form(
+                &format!("{school_path}/classes"),
+                &[("name", "无令牌")],
+                &admin,
+            )
+            .await;
+        assert_eq!(r.status, 403, "a form without the CSRF token is refused");
+
+        // The class list: check, then import the checked file.
+        let csv = "学号,姓名,班级\nS01,欧阳明,晚班\nS02,司马青,晚班\n".as_bytes();
+        let (ctype, body) = multipart(&[("csrf", &csrf), ("op", "check")], Some(("list.csv", csv)));
+        let r = app
+            .client
+            .post(format!("{}{school_path}/roster", app.address))
+            .insert_header(("Cookie", admin.cookie.clone().unwrap_or_default()))
+            .insert_header(("Content-Type", ctype.clone()))
+            .send_body(body)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = super::helpers::Reply::read(r).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("欧阳明"), "the preview lists the rows");
+        let payload = r
+            .body
+            .split("name=\"payload\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            !payload.is_empty(),
+            "the checked file comes back for the import"
+        );
+        let (ctype, body) = multipart(
+            &[("csrf", &csrf), ("op", "import"), ("payload", &payload)],
+            None,
+        );
+        let r = app
+            .client
+            .post(format!("{}{school_path}/roster", app.address))
+            .insert_header(("Cookie", admin.cookie.clone().unwrap_or_default()))
+            .insert_header(("Content-Type", ctype))
+            .send_body(body)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = super::helpers::Reply::read(r).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let r = app.send("GET", &class_path, None, &admin).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("S02"), "{}", r.body);
+        assert!(r.body.contains("class=\"heatmap\""));
+
+        // An assessment from the class page, in Beijing time.
+        let beijing = time::OffsetDateTime::now_utc()
+            .to_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC));
+        let local = |d: time::Duration| {
+            let t = beijing + d;
+            format!("{}T{:02}:{:02}", t.date(), t.hour(), t.minute())
+        };
+        let items = picks(&app, 2).join(" ");
+        let r = app
+            .post_form(
+                &format!("{class_path}/assessments"),
+                &[
+                    ("csrf", &csrf),
+                    ("title", "晚班小测"),
+                    ("source", "items"),
+                    ("blueprint", "full"),
+                    ("items", &items),
+                    ("opens_at", &local(time::Duration::minutes(-5))),
+                    ("closes_at", &local(time::Duration::hours(2))),
+                    ("minutes", ""),
+                    ("max_attempts", "2"),
+                    ("show_keys", "after_close"),
+                ],
+                &admin,
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let assessment_path = location(&r);
+        assert!(
+            assessment_path.contains("/assessments/asm-"),
+            "{assessment_path}"
+        );
+        let r = app.send("GET", &assessment_path, None, &admin).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            r.body.contains("data-copy=\"embed-iframe\""),
+            "a copy button for the snippet"
+        );
+        assert!(r.body.contains("&lt;iframe"), "the snippet, escaped");
+        assert!(r.body.contains("S01"), "the gradebook lists the class");
+
+        // A teacher of another school gets 404 on every page of this one.
+        let (_, _, _) = school(
+            &app,
+            &bearer(&app.login("root", "admin-password").await),
+            "pz",
+            None,
+        )
+        .await;
+        let other = app.browser("pz-teacher", "teacher-pass-1").await;
+        for path in [&school_path, &class_path, &assessment_path] {
+            let r = app.send("GET", path, None, &other).await;
+            assert_eq!(r.status, 404, "{path}");
+        }
+    }
+}

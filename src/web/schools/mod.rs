@@ -5,6 +5,7 @@
 pub mod assessments;
 pub mod gradebook;
 pub mod outcome;
+pub mod pages;
 pub mod roster;
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
