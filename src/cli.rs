@@ -46,6 +46,9 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// LTI 1.3: the course sites (platforms) that launch tiku as a tool.
+    #[command(subcommand)]
+    Lti(LtiCommand),
     /// Rebuild the search index from the database (it is derived data).
     Reindex {
         #[command(flatten)]
@@ -115,6 +118,44 @@ pub enum UserCommand {
         /// The display name (defaults to the login).
         #[arg(long)]
         name: Option<String>,
+        #[command(flatten)]
+        data: DataSettings,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LtiCommand {
+    /// Register a platform (an LMS) for a school, and print the URLs to enter on the platform's side.
+    AddPlatform {
+        /// The school whose assessments the platform's courses may open.
+        #[arg(long)]
+        school: String,
+        /// The platform's issuer (`iss` of its id_tokens), e.g. https://moodle.example.edu.
+        #[arg(long)]
+        issuer: String,
+        /// The client id the platform gave tiku.
+        #[arg(long)]
+        client_id: String,
+        /// The deployment id of tiku on the platform.
+        #[arg(long)]
+        deployment_id: String,
+        /// The platform's OIDC authorisation endpoint.
+        #[arg(long)]
+        auth_url: String,
+        /// The platform's OAuth 2 token endpoint (for sending grades).
+        #[arg(long)]
+        token_url: String,
+        /// The platform's public keyset (JWKS) URL.
+        #[arg(long)]
+        jwks_url: String,
+        /// tiku's public address (e.g. https://tiku.example.com), for the URLs printed.
+        #[arg(long, env = "TIKU_PUBLIC_URL")]
+        public_url: Option<String>,
+        #[command(flatten)]
+        data: DataSettings,
+    },
+    /// List the registered platforms.
+    ListPlatforms {
         #[command(flatten)]
         data: DataSettings,
     },

@@ -73,6 +73,8 @@ fn webhook(conn: &mut AnyConnection, job: &outbox::Job, agent: &ureq::Agent) -> 
 fn deliver(conn: &mut AnyConnection, job: &outbox::Job, agent: &ureq::Agent) -> Result<(), String> {
     match job.kind.as_str() {
         "webhook" => webhook(conn, job, agent),
+        // Its own client: a platform's refusal is reported with the platform's answer.
+        "lti_score" => crate::lti::ags::deliver(conn, &job.payload),
         other => Err(format!("no way to deliver `{other}` jobs")),
     }
 }

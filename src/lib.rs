@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod lti;
 pub mod paper;
 pub mod search;
 pub mod startup;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use tiku::bank;
-use tiku::cli::{Cli, Command, ImportFormat, StaffRole, UserCommand};
+use tiku::cli::{Cli, Command, ImportFormat, LtiCommand, StaffRole, UserCommand};
 use tiku::config::{DataSettings, LogFormat, ServeSettings};
 use tiku::domain::glossary::Glossary;
 use tiku::domain::user::Role;
@@ -43,6 +43,30 @@ fn main() -> anyhow::Result<ExitCode> {
         } => import_file(
             format, &path, dry_run, as_drafts, subject, tag, difficulty, &data,
         ),
+        Command::Lti(LtiCommand::AddPlatform {
+            school,
+            issuer,
+            client_id,
+            deployment_id,
+            auth_url,
+            token_url,
+            jwks_url,
+            public_url,
+            data,
+        }) => add_platform(
+            &tiku::storage::lti::NewPlatform {
+                school_id: school.trim(),
+                issuer: issuer.trim(),
+                client_id: client_id.trim(),
+                deployment_id: deployment_id.trim(),
+                auth_url: auth_url.trim(),
+                token_url: token_url.trim(),
+                jwks_url: jwks_url.trim(),
+            },
+            public_url.as_deref(),
+            &data,
+        ),
+        Command::Lti(LtiCommand::ListPlatforms { data }) => list_platforms(&data),
         Command::Reindex { data } => reindex(&data),
         Command::RebuildModel { data } => rebuild_model(&data),
         Command::User(UserCommand::Add {
@@ -149,6 +173,80 @@ fn add_user(
         },
     )?;
     println!("created {} {} ({})", user.role.code(), login, user.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tiku lti add-platform`: registers a platform for a school, makes the tool's key if there is none
+/// yet, and prints what to configure on the platform.
+fn add_platform(
+    new: &tiku::storage::lti::NewPlatform<'_>,
+    public_url: Option<&str>,
+    data: &DataSettings,
+) -> anyhow::Result<ExitCode> {
+    for (flag, value) in [
+        ("--school", new.school_id),
+        ("--issuer", new.issuer),
+        ("--client-id", new.client_id),
+        ("--deployment-id", new.deployment_id),
+    ] {
+        if value.is_empty() {
+            anyhow::bail!("{flag} is empty");
+        }
+    }
+    for (flag, url) in [
+        ("--auth-url", new.auth_url),
+        ("--token-url", new.token_url),
+        ("--jwks-url", new.jwks_url),
+    ] {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            anyhow::bail!("{flag} must be an https:// URL, not `{url}`");
+        }
+    }
+    let db = Db::connect(&data.database_url()).context("opening the database")?;
+    let mut conn = db.conn()?;
+    if tiku::storage::schools::get(&mut conn, new.school_id)?.is_none() {
+        anyhow::bail!(
+            "no school {} (GET /api/v1/schools lists their ids)",
+            new.school_id
+        );
+    }
+    let platform = tiku::storage::lti::add_platform(&mut conn, new)?;
+    tiku::lti::keys::ToolKeys::load_or_create(&mut conn)?;
+    let base = public_url.map_or("https://TIKU-HOST", |u| u.trim_end_matches('/'));
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "registered LTI platform {} for school {} (issuer {}, client id {}, deployment {})",
+        platform.id,
+        platform.school_id,
+        platform.issuer,
+        platform.client_id,
+        platform.deployment_id
+    )?;
+    writeln!(out, "configure tiku on the platform with:")?;
+    writeln!(out, "  OIDC login initiation URL: {base}/lti/login")?;
+    writeln!(out, "  target link / redirect URL: {base}/lti/launch")?;
+    writeln!(out, "  deep linking URL:           {base}/lti/launch")?;
+    writeln!(out, "  public keyset (JWKS) URL:   {base}/lti/jwks")?;
+    writeln!(
+        out,
+        "  services: Deep Linking, Assignment and Grade Services (score)"
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tiku lti list-platforms`.
+fn list_platforms(data: &DataSettings) -> anyhow::Result<ExitCode> {
+    let db = Db::connect(&data.database_url()).context("opening the database")?;
+    let mut conn = db.conn()?;
+    let mut out = std::io::stdout().lock();
+    for p in tiku::storage::lti::platforms(&mut conn)? {
+        writeln!(
+            out,
+            "{}\tschool {}\t{}\tclient {}\tdeployment {}",
+            p.id, p.school_id, p.issuer, p.client_id, p.deployment_id
+        )?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

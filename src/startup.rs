@@ -49,6 +49,7 @@ impl Application {
             secure_cookies: settings.secure_cookies,
             stats: Default::default(),
             learner: Default::default(),
+            lti: Default::default(),
             db_slots: Arc::new(tokio::sync::Semaphore::new(db.max_connections() as usize)),
             mocks: Arc::new(web::mocks::Mocks::new(web::mocks::writer::Writer::start(
                 db.clone(),

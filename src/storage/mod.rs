@@ -11,6 +11,7 @@ pub mod conn;
 pub mod documents;
 pub mod items;
 pub mod learning;
+pub mod lti;
 pub mod outbox;
 pub mod practice;
 pub mod reports;

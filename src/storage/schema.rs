@@ -418,3 +418,71 @@ diesel::allow_tables_to_appear_in_same_query!(
     embed_sessions,
     outbox
 );
+
+diesel::table! {
+    lti_platforms (id) {
+        id -> Text,
+        school_id -> Text,
+        issuer -> Text,
+        client_id -> Text,
+        deployment_id -> Text,
+        auth_url -> Text,
+        token_url -> Text,
+        jwks_url -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lti_tool_keys (kid) {
+        kid -> Text,
+        private_pem -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lti_states (state) {
+        state -> Text,
+        nonce -> Text,
+        platform_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lti_nonces (platform_id, nonce) {
+        platform_id -> Text,
+        nonce -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lti_links (platform_id, resource_link_id) {
+        platform_id -> Text,
+        resource_link_id -> Text,
+        assessment_id -> Text,
+        lineitem -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lti_access_tokens (platform_id) {
+        platform_id -> Text,
+        token -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lti_deep_links (token_hash) {
+        token_hash -> Text,
+        platform_id -> Text,
+        deployment_id -> Text,
+        return_url -> Text,
+        data -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}

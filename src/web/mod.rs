@@ -19,6 +19,7 @@ pub mod item_page;
 pub mod items;
 pub mod learner;
 pub mod login;
+pub mod lti;
 pub mod markdown;
 pub mod mocks;
 pub mod multipart;
@@ -61,6 +62,8 @@ pub struct AppState {
     /// One permit per pooled connection: requests wait here (cheaply, in async) rather than as blocked
     /// threads, so a burst (thousands of submissions at a deadline) never floods the blocking pool.
     pub db_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// LTI: platforms' public keys and the tool's keys, cached.
+    pub lti: std::sync::Arc<lti::LtiState>,
 }
 
 impl AppState {
@@ -291,7 +294,12 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .route("/login", aw::get().to(login::get_login))
         .route("/login", aw::post().to(login::post_login))
         .route("/logout", aw::post().to(login::post_logout))
-        .route("/static/{file}", aw::get().to(pages::get_static));
+        .route("/static/{file}", aw::get().to(pages::get_static))
+        .route("/lti/login", aw::get().to(lti::get_login))
+        .route("/lti/login", aw::post().to(lti::post_login))
+        .route("/lti/launch", aw::post().to(lti::post_launch))
+        .route("/lti/deep-link", aw::post().to(lti::post_deep_link))
+        .route("/lti/jwks", aw::get().to(lti::get_jwks));
 }
 
 /// The OpenAPI document's header; paths and schemas are collected from the handlers.

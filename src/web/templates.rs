@@ -62,6 +62,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/mock_result.hbs"),
     ),
     ("progress", include_str!("../../templates/progress.hbs")),
+    ("lti_pick", include_str!("../../templates/lti_pick.hbs")),
+    ("lti_post", include_str!("../../templates/lti_post.hbs")),
     (
         "sitting_form",
         include_str!("../../templates/sitting_form.hbs"),

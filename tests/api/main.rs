@@ -11,6 +11,8 @@ mod health;
 mod helpers;
 mod imports;
 mod learner;
+mod lti;
+mod lti_platform;
 mod mocks;
 mod pages;
 mod pg;
