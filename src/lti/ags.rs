@@ -27,6 +27,8 @@ pub struct Score {
     pub score_maximum: f64,
     /// When the attempt was submitted (RFC 3339).
     pub timestamp: String,
+    /// Written answers still await a teacher's grading: the score may still rise.
+    pub pending_manual: bool,
 }
 
 /// The score service URL of a line item: `/scores` appended to its path, before any query string.
@@ -43,14 +45,14 @@ pub fn scores_url(lineitem: &str) -> String {
     url
 }
 
-/// The score document for a finished, fully graded attempt.
+/// The score document for a finished attempt (fully graded, or with written answers still to grade).
 pub fn score_document(score: &Score) -> Value {
     json!({
         "userId": score.user_id,
         "scoreGiven": score.score_given,
         "scoreMaximum": score.score_maximum,
         "activityProgress": "Completed",
-        "gradingProgress": "FullyGraded",
+        "gradingProgress": if score.pending_manual { "PendingManual" } else { "FullyGraded" },
         "timestamp": score.timestamp,
     })
 }
@@ -192,6 +194,7 @@ pub fn deliver(conn: &mut AnyConnection, payload: &Value) -> Result<(), String> 
         user_id: field("user_sub")?.to_owned(),
         score_given: number("score_given")?,
         score_maximum: number("score_maximum")?,
+        pending_manual: payload["pending_points"].as_u64().is_some_and(|p| p > 0),
         timestamp: match payload["timestamp"].as_str() {
             Some(t) => t.to_owned(),
             None => time::OffsetDateTime::now_utc()
@@ -258,10 +261,19 @@ mod tests {
             score_given: 7.5,
             score_maximum: 10.0,
             timestamp: "2026-11-28T10:00:00Z".into(),
+            pending_manual: false,
         });
         assert_eq!(d["userId"], "u1");
         assert_eq!(d["scoreGiven"], 7.5);
         assert_eq!(d["activityProgress"], "Completed");
         assert_eq!(d["gradingProgress"], "FullyGraded");
+        let pending = score_document(&Score {
+            user_id: "u1".into(),
+            score_given: 5.0,
+            score_maximum: 10.0,
+            timestamp: "2026-11-28T10:00:00Z".into(),
+            pending_manual: true,
+        });
+        assert_eq!(pending["gradingProgress"], "PendingManual");
     }
 }

@@ -79,6 +79,7 @@ pub fn enqueue(
     {
         obj.insert("score_given".into(), scores.total.into());
         obj.insert("score_maximum".into(), scores.max_total.into());
+        obj.insert("pending_points".into(), scores.pending_points.into());
         obj.insert("attempt_id".into(), at.id.clone().into());
         obj.insert("timestamp".into(), timestamp.into());
         outbox::enqueue(conn, "lti_score", &hook)?;
