@@ -386,6 +386,23 @@ async fn ctx(state: &AppState, token: &str) -> Result<Ctx, ApiError> {
     })
 }
 
+/// The session's context for a page, or the page saying the session has ended.
+async fn page_ctx(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+) -> Result<Ctx, Box<HttpResponse>> {
+    ctx(state, token).await.map_err(|e| {
+        Box::new(message(
+            state,
+            req,
+            StatusCode::UNAUTHORIZED,
+            &e.to_string(),
+            None,
+        ))
+    })
+}
+
 #[derive(Serialize)]
 struct StartPage {
     embedded: bool,
@@ -422,9 +439,9 @@ pub async fn get_session(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
-    let c = match ctx(&state, &path).await {
+    let c = match page_ctx(&state, &req, &path).await {
         Ok(c) => c,
-        Err(e) => return message(&state, &req, StatusCode::UNAUTHORIZED, &e.to_string(), None),
+        Err(r) => return *r,
     };
     let (user, aid) = (c.auth.user.id.clone(), c.assessment.id.clone());
     let Ok(mine) = state
@@ -591,9 +608,9 @@ pub async fn post_start(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
-    let c = match ctx(&state, &path).await {
+    let c = match page_ctx(&state, &req, &path).await {
         Ok(c) => c,
-        Err(e) => return message(&state, &req, StatusCode::UNAUTHORIZED, &e.to_string(), None),
+        Err(r) => return *r,
     };
     if let Err(e) = start_attempt(&state, &c.auth, &c.assessment).await {
         return message(
@@ -666,9 +683,9 @@ pub async fn post_save(
     path: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
-    let c = match ctx(&state, &path).await {
+    let c = match page_ctx(&state, &req, &path).await {
         Ok(c) => c,
-        Err(e) => return message(&state, &req, StatusCode::UNAUTHORIZED, &e.to_string(), None),
+        Err(r) => return *r,
     };
     let Ok(at) = open_attempt_of(&state, &c).await else {
         return see_other(format!("/embed/s/{}", c.token));
@@ -718,9 +735,9 @@ pub async fn get_done(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
-    let c = match ctx(&state, &path).await {
+    let c = match page_ctx(&state, &req, &path).await {
         Ok(c) => c,
-        Err(e) => return message(&state, &req, StatusCode::UNAUTHORIZED, &e.to_string(), None),
+        Err(r) => return *r,
     };
     // A sitting whose time ran out is submitted now (the timer sends the student here).
     if let Ok(open) = open_attempt_of(&state, &c).await {
@@ -798,9 +815,9 @@ pub async fn get_review(
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
     let (token, attempt) = path.into_inner();
-    let c = match ctx(&state, &token).await {
+    let c = match page_ctx(&state, &req, &token).await {
         Ok(c) => c,
-        Err(e) => return message(&state, &req, StatusCode::UNAUTHORIZED, &e.to_string(), None),
+        Err(r) => return *r,
     };
     if !c.assessment.keys_visible(crate::storage::now()) {
         let text = crate::web::teach::t(&state, &req, "embed_keys_hidden");

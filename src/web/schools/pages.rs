@@ -54,13 +54,18 @@ pub struct Flash {
     error: Option<String>,
 }
 
-/// A signed-in user who may be school staff, or the response that sends them to log in.
-fn staff_user(req: &HttpRequest, auth: MaybeAuth) -> Result<Auth, Box<HttpResponse>> {
-    signed_in(req, auth)
-}
-
-fn csrf_ok(req: &HttpRequest, auth: &Auth, pairs: &[(String, String)]) -> bool {
-    auth.check_csrf(req, Some(&field(pairs, "csrf"))).is_ok()
+/// The signed-in user of a posted form whose CSRF token is right, or the response to send instead.
+fn form_user(
+    state: &AppState,
+    req: &HttpRequest,
+    auth: MaybeAuth,
+    pairs: &[(String, String)],
+) -> Result<Auth, Box<HttpResponse>> {
+    let auth = signed_in(req, auth)?;
+    if auth.check_csrf(req, Some(&field(pairs, "csrf"))).is_err() {
+        return Err(Box::new(error_page(state, req, StatusCode::FORBIDDEN)));
+    }
+    Ok(auth)
 }
 
 #[derive(Serialize)]
@@ -77,7 +82,7 @@ pub async fn get_schools(
     auth: MaybeAuth,
     q: web::Query<Flash>,
 ) -> HttpResponse {
-    let auth = match staff_user(&req, auth) {
+    let auth = match signed_in(&req, auth) {
         Ok(a) => a,
         Err(r) => return *r,
     };
@@ -115,14 +120,11 @@ pub async fn post_school(
     auth: MaybeAuth,
     form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
-    let auth = match staff_user(&req, auth) {
+    let pairs = form.into_inner();
+    let auth = match form_user(&state, &req, auth, &pairs) {
         Ok(a) => a,
         Err(r) => return *r,
     };
-    let pairs = form.into_inner();
-    if !csrf_ok(&req, &auth, &pairs) {
-        return error_page(&state, &req, StatusCode::FORBIDDEN);
-    }
     let get = |k: &str| field(&pairs, k);
     let new = NewSchool {
         name: get("name"),
@@ -217,7 +219,7 @@ pub async fn get_school(
     path: web::Path<String>,
     q: web::Query<Flash>,
 ) -> HttpResponse {
-    let auth = match staff_user(&req, auth) {
+    let auth = match signed_in(&req, auth) {
         Ok(a) => a,
         Err(r) => return *r,
     };
@@ -233,14 +235,11 @@ pub async fn post_school_form(
     path: web::Path<(String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
-    let auth = match staff_user(&req, auth) {
+    let pairs = form.into_inner();
+    let auth = match form_user(&state, &req, auth, &pairs) {
         Ok(a) => a,
         Err(r) => return *r,
     };
-    let pairs = form.into_inner();
-    if !csrf_ok(&req, &auth, &pairs) {
-        return error_page(&state, &req, StatusCode::FORBIDDEN);
-    }
     let (sid, op) = path.into_inner();
     let get = |k: &str| field(&pairs, k);
     let to = format!("/school/{sid}");
@@ -325,7 +324,7 @@ pub async fn post_roster(
     payload: Multipart,
 ) -> HttpResponse {
     use base64::Engine;
-    let auth = match staff_user(&req, auth) {
+    let auth = match signed_in(&req, auth) {
         Ok(a) => a,
         Err(r) => return *r,
     };
@@ -415,7 +414,7 @@ pub async fn get_class(
     path: web::Path<(String, String)>,
     q: web::Query<Flash>,
 ) -> HttpResponse {
-    let auth = match staff_user(&req, auth) {
+    let auth = match signed_in(&req, auth) {
         Ok(a) => a,
         Err(r) => return *r,
     };
@@ -498,14 +497,11 @@ pub async fn post_assessment(
     path: web::Path<(String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
-    let auth = match staff_user(&req, auth) {
+    let pairs = form.into_inner();
+    let auth = match form_user(&state, &req, auth, &pairs) {
         Ok(a) => a,
         Err(r) => return *r,
     };
-    let pairs = form.into_inner();
-    if !csrf_ok(&req, &auth, &pairs) {
-        return error_page(&state, &req, StatusCode::FORBIDDEN);
-    }
     let (sid, cid) = path.into_inner();
     let get = |k: &str| field(&pairs, k);
     let new = NewAssessment {
@@ -558,7 +554,7 @@ pub async fn get_assessment(
     auth: MaybeAuth,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
-    let auth = match staff_user(&req, auth) {
+    let auth = match signed_in(&req, auth) {
         Ok(a) => a,
         Err(r) => return *r,
     };
