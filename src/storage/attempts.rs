@@ -348,6 +348,41 @@ pub fn due(
         .load(conn)?)
 }
 
+/// Submitted attempts not marked yet (their total is still NULL), oldest submission first.
+pub fn unmarked(conn: &mut AnyConnection, limit: i64) -> Result<Vec<String>, StorageError> {
+    Ok(a::table
+        .filter(a::status.eq("submitted"))
+        .filter(a::total.is_null())
+        .order(a::submitted_at.asc())
+        .limit(limit)
+        .select(a::id)
+        .load(conn)?)
+}
+
+/// A user's submitted attempts not marked yet.
+pub fn unmarked_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<String>, StorageError> {
+    Ok(a::table
+        .filter(a::user_id.eq(user_id))
+        .filter(a::status.eq("submitted"))
+        .filter(a::total.is_null())
+        .select(a::id)
+        .load(conn)?)
+}
+
+/// Claims the marking of a submitted attempt (in the marking transaction): true for the one caller
+/// that finds it unmarked; its real total is set when the marking is done.
+pub fn claim_marking(conn: &mut AnyConnection, id: &str) -> Result<bool, StorageError> {
+    let n = diesel::update(
+        a::table
+            .filter(a::id.eq(id))
+            .filter(a::status.eq("submitted"))
+            .filter(a::total.is_null()),
+    )
+    .set(a::total.eq(Some(0)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// The totals of the passers among the attempts of `blueprint` submitted since `since` (the cohort).
 pub fn cohort_passers(
     conn: &mut AnyConnection,

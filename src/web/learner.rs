@@ -208,6 +208,15 @@ pub fn tag_mastery(
 /// The candidate's mastery, predicted score and pace, and their beliefs (for the dashboard's chart).
 pub async fn mastery(state: &AppState, auth: &Auth) -> Result<(MasteryBody, Learner), ApiError> {
     let view = state.learner.get(state).await?;
+    // A mock submitted a moment ago teaches the model as soon as its marks are written: have them
+    // written now, so the candidate sees its effect.
+    let user = auth.user.id.clone();
+    let unmarked = state
+        .with_db(move |c| attempts::unmarked_of(c, &user))
+        .await?;
+    for id in unmarked {
+        crate::web::mocks::ensure_marked(state, &id).await?;
+    }
     let user = auth.user.id.clone();
     let since = crate::storage::now() - time::Duration::days(i64::from(view.rules.cohort_days));
     let (learner, params, taxonomy, cohort) = state

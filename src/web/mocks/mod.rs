@@ -3,6 +3,7 @@
 //! by the candidate or by the server at the deadline, and the result by the exam's rules.
 
 pub mod api;
+pub mod marking;
 pub mod pages;
 pub mod writer;
 
@@ -23,11 +24,11 @@ use crate::domain::blueprint::Blueprint;
 use crate::domain::exam::ExamRules;
 use crate::domain::grading::{self, Grade, Marked, PaperQuestion, Scores};
 use crate::domain::item::Item;
-use crate::domain::scoring::{Mark, MarkState, mark};
+use crate::domain::scoring::{Mark, MarkState};
 use crate::paper::{Options, PoolItem, assemble};
 use crate::storage::attempts::{self, Attempt, AttemptStatus, Save, StoredPaper};
-use crate::storage::responses::{self, Context, NewResponse};
-use crate::storage::{AnyConnection, StorageError, documents, items, learning};
+use crate::storage::responses;
+use crate::storage::{AnyConnection, StorageError, documents, items};
 use writer::{WriteError, Writer};
 
 /// How often the published pool is checked for changes.
@@ -694,72 +695,6 @@ pub async fn owned(state: &AppState, auth: &Auth, id: &str) -> Result<Attempt, A
     Ok(at)
 }
 
-/// Marks every saved answer, records them in the answer log and the totals (inside `conn`'s
-/// transaction, after the attempt was claimed).
-fn mark_attempt(
-    conn: &mut AnyConnection,
-    at: &Attempt,
-    items: &HashMap<(String, u32), Arc<Item>>,
-    rules: &ExamRules,
-) -> Result<(), StorageError> {
-    let saved = attempts::answers(conn, &at.id)?;
-    let mut shown_items: Vec<(i64, Item, &str, Mark, time::PrimitiveDateTime)> = Vec::new();
-    for q in &at.paper.questions {
-        let Some((given, saved_at)) = saved.get(&q.slot) else {
-            continue;
-        };
-        let Some(item) = items.get(&(q.item_id.clone(), q.version)) else {
-            continue;
-        };
-        let Ok((shown, _)) = item.instantiate(q.variant) else {
-            continue;
-        };
-        let questions = shown.questions();
-        let Some((_, question)) = questions.iter().find(|(id, _)| *id == q.question_id) else {
-            continue;
-        };
-        let m = match Answer::from_json(&question.response, given) {
-            Ok(a) => mark(question, &a),
-            Err(_) => Mark {
-                awarded: 0,
-                max: question.points,
-                state: MarkState::Auto,
-            },
-        };
-        let seconds = (*saved_at - at.started_at).whole_seconds().max(0) as u32;
-        let now = crate::storage::now();
-        let rid = responses::record_at(
-            conn,
-            &NewResponse {
-                user_id: &at.user_id,
-                item_id: &q.item_id,
-                version: q.version,
-                question_id: &q.question_id,
-                variant: q.variant,
-                answer: given,
-                mark: m,
-                seconds: Some(seconds),
-                context: Context::Mock,
-                attempt_id: Some(&at.id),
-            },
-            now,
-        )?;
-        shown_items.push((rid, shown, &q.question_id, m, now));
-    }
-    let observations: Vec<learning::Observation<'_>> = shown_items
-        .iter()
-        .map(|(rid, item, qid, mark, at)| learning::Observation {
-            response_id: *rid,
-            item,
-            question_id: qid,
-            mark: *mark,
-            at: *at,
-        })
-        .collect();
-    learning::observe_all(conn, &at.user_id, &observations)?;
-    refresh_totals(conn, at, rules)
-}
-
 /// Recomputes an attempt's earned total and pass from the answer log (after submission or a regrade).
 pub fn refresh_totals(
     conn: &mut AnyConnection,
@@ -797,43 +732,47 @@ pub async fn submit(
     owner: Option<&Auth>,
     by: &'static str,
 ) -> Result<(), ApiError> {
-    let key = id.to_owned();
-    let at = state
-        .with_db(move |c| attempts::get(c, &key))
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let meta = state.mocks.meta(state, id).await?;
     if let Some(a) = owner
-        && a.user.id != at.user_id
+        && a.user.id != meta.user_id
     {
         return Err(ApiError::NotFound);
     }
-    if at.status == AttemptStatus::Submitted {
-        return Ok(());
+    // Durable once acknowledged (group commit, after any save queued before it); the marks are
+    // written right after by the writer threads (`marking`).
+    state
+        .mocks
+        .writer
+        .claim(id, by, crate::storage::now())
+        .await
+        .map_err(write_error)?;
+    Ok(())
+}
+
+/// Has a submitted attempt's marks written now (for what reads them from the answer log).
+pub async fn ensure_marked(state: &AppState, id: &str) -> Result<(), ApiError> {
+    state.mocks.writer.mark_now(id).await.map_err(write_error)
+}
+
+/// The answers of a submitted attempt as marked: from the answer log, or — while its marks are still
+/// being written — marked now from the saved answers, exactly as they will be written.
+pub async fn marked_answers(
+    state: &AppState,
+    at: &Attempt,
+) -> Result<Vec<responses::Response>, ApiError> {
+    let key = at.id.clone();
+    if at.total.is_some() {
+        return state.with_db(move |c| responses::of_attempt(c, &key)).await;
     }
-    let mut items = HashMap::new();
+    let saved = state.with_db(move |c| attempts::answers(c, &key)).await?;
+    let mut versions = marking::Versions::new();
     for q in &at.paper.questions {
-        let key = (q.item_id.clone(), q.version);
-        if let std::collections::hash_map::Entry::Vacant(slot) = items.entry(key) {
+        let k = (q.item_id.clone(), q.version);
+        if let std::collections::hash_map::Entry::Vacant(slot) = versions.entry(k) {
             slot.insert(state.mocks.version(state, &q.item_id, q.version).await?);
         }
     }
-    let rules = state.mocks.pool(state).await?.rules.clone();
-    state
-        .with_db(move |c| {
-            crate::storage::conn::write_tx(c, |c| {
-                let now = crate::storage::now();
-                if attempts::claim_submission(c, &at.id, by, now)? {
-                    mark_attempt(c, &at, &items, &rules)?;
-                    if at.assessment_id.is_some() {
-                        let mut done = at.clone();
-                        done.submitted_at = Some(now);
-                        crate::web::schools::outcome::enqueue(c, &done, &rules)?;
-                    }
-                }
-                Ok(())
-            })
-        })
-        .await
+    Ok(marking::provisional(at, &saved, &versions))
 }
 
 /// One question of the review after submission.
@@ -877,16 +816,16 @@ pub async fn result(state: &AppState, auth: &Auth, id: &str) -> Result<MockResul
     }
     let rules = state.mocks.pool(state).await?.rules.clone();
     let since = crate::storage::now() - time::Duration::days(i64::from(rules.cohort_days));
-    let (key, bp) = (at.id.clone(), at.blueprint.clone());
-    let (answers, cohort) = state
-        .with_db(move |c| {
-            Ok((
-                responses::of_attempt(c, &key)?,
-                attempts::cohort_passers(c, &bp, since)?,
-            ))
-        })
+    let bp = at.blueprint.clone();
+    let mut cohort = state
+        .with_db(move |c| attempts::cohort_passers(c, &bp, since))
         .await?;
+    let answers = marked_answers(state, &at).await?;
     let scores = scores_of(&at, &answers, &rules);
+    if at.total.is_none() && scores.passed {
+        // Not in the cohort's totals until its marks are written: it counts in its own ranking.
+        cohort.push(scores.total);
+    }
     let grade = grading::grade(scores.total, scores.passed, &cohort, &rules);
     let grade_note = match (scores.passed, scores.pending_points) {
         (false, 0) => Some(
@@ -973,7 +912,11 @@ pub async fn self_assess(
     slot: &str,
     points: &[u32],
 ) -> Result<(), ApiError> {
-    let at = owned(state, auth, id).await?;
+    let mut at = owned(state, auth, id).await?;
+    if at.status == AttemptStatus::Submitted && at.total.is_none() {
+        ensure_marked(state, id).await?;
+        at = owned(state, auth, id).await?;
+    }
     let q = at
         .paper
         .questions

@@ -58,6 +58,19 @@ pub async fn gradebook(
 ) -> Result<(Gradebook, Vec<Attempt>, Vec<responses::Response>), ApiError> {
     let (school, a) = assessment_in(state, auth, school_id, assessment_id).await?;
     let rules = state.mocks.pool(state).await?.rules.clone();
+    let key = a.id.clone();
+    let unmarked = state
+        .with_db(move |c| {
+            Ok(attempts::of_assessment(c, &key)?
+                .into_iter()
+                .filter(|x| x.status == AttemptStatus::Submitted && x.total.is_none())
+                .map(|x| x.id)
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    for id in unmarked {
+        crate::web::mocks::ensure_marked(state, &id).await?;
+    }
     let (aid, cid, sid) = (a.id.clone(), a.class_id.clone(), school.id.clone());
     let (roster, all, answers, externals) = state
         .with_db(move |c| {

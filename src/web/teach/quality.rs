@@ -375,6 +375,14 @@ pub async fn regrade_item(
     dry_run: bool,
 ) -> Result<RegradeReport, ApiError> {
     auth.require(STAFF)?;
+    // Submitted mocks whose marks are still being written join the answer log first, so the regrade
+    // sees every answer.
+    let unmarked = state
+        .with_db(|c| crate::storage::attempts::unmarked(c, 100_000))
+        .await?;
+    for attempt in unmarked {
+        crate::web::mocks::ensure_marked(state, &attempt).await?;
+    }
     let actor = auth.user.id.clone();
     state
         .with_db(move |c| {
