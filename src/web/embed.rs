@@ -832,7 +832,7 @@ pub async fn get_review(
         let text = crate::web::teach::t(&state, &req, "embed_keys_hidden");
         return message(&state, &req, StatusCode::FORBIDDEN, &text, c.origin());
     }
-    let result = match mocks::result(&state, &c.auth, &attempt).await {
+    let result = match mocks::result(&state, &c.auth, &attempt, true).await {
         Ok(r) => r,
         Err(e) => {
             return message(

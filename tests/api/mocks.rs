@@ -231,7 +231,26 @@ async fn a_mock_is_sat_saved_resumed_and_graded_by_the_rules() {
         assert_eq!(res["provisional"], true);
         assert!(res["grade"].is_string(), "a passer gets a grade: {res}");
         assert!(res["by_tag"].as_array().is_some_and(|t| !t.is_empty()));
-        let review = res["review"].as_array().cloned().unwrap_or_default();
+        assert!(
+            res.get("review").is_none(),
+            "the submission's answer stays small: the review is served with the result"
+        );
+        let full = app
+            .send(
+                "GET",
+                &format!("/api/v1/mocks/{id}/result"),
+                None,
+                &bearer(&c),
+            )
+            .await
+            .json();
+        assert_eq!(full["total"], res["total"]);
+        let review = full["review"].as_array().cloned().unwrap_or_default();
+        assert!(
+            review.len() >= 80,
+            "every question is reviewed: {}",
+            review.len()
+        );
         assert!(
             review
                 .iter()
@@ -410,5 +429,126 @@ async fn the_server_submits_at_the_deadline_and_refuses_late_answers() {
             res["total"].as_u64().unwrap_or(0) > 0,
             "the saved answer counts: {res}"
         );
+    }
+}
+
+/// Waits until the attempt's marks are in the database (its total is set); returns the attempt.
+async fn marked(app: &TestApp, id: &str) -> attempts::Attempt {
+    let db = Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
+    let started = std::time::Instant::now();
+    loop {
+        let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
+        let at = attempts::get(&mut c, id)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("attempt {id}"));
+        if at.total.is_some() && at.passed.is_some() {
+            return at;
+        }
+        assert!(
+            started.elapsed().as_secs() < 15,
+            "the marks of {id} were not written"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[actix_web::test]
+async fn marks_are_written_after_the_submission_exactly_as_the_result_said() {
+    for app in spawn_apps(Some(&bank())).await {
+        app.add_user(Role::Admin, "root", "admin-password");
+        let admin = bearer(&app.login("root", "admin-password").await);
+        open_sitting(&app, &admin, "test-1").await;
+        let (_, c) = paid(&app, &admin, 1).await;
+        let start = |bp: &'static str| {
+            let (app, c) = (&app, c.clone());
+            async move {
+                let r = app
+                    .send(
+                        "POST",
+                        "/api/v1/mocks",
+                        Some(json!({"blueprint": bp})),
+                        &bearer(&c),
+                    )
+                    .await;
+                assert_eq!(r.status, 201, "{}", r.body);
+                r.json()["attempt_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            }
+        };
+        // Half right: the result the submission returns is the one the log ends up with.
+        let id = start("A").await;
+        let given = answers(&app, &id, true);
+        let half = given.len() / 2;
+        for (i, (slot, v)) in answers(&app, &id, false).into_iter().enumerate() {
+            let v = if i < half { given[i].1.clone() } else { v };
+            let r = app
+                .send(
+                    "PUT",
+                    &format!("/api/v1/mocks/{id}/answers/{slot}"),
+                    Some(json!({ "answer": v })),
+                    &bearer(&c),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        let res = app
+            .send(
+                "POST",
+                &format!("/api/v1/mocks/{id}/submit"),
+                None,
+                &bearer(&c),
+            )
+            .await
+            .json();
+        let at = marked(&app, &id).await;
+        assert_eq!(Some(res["total"].as_u64().unwrap_or(999) as u32), at.total);
+        assert_eq!(Some(res["passed"].as_bool().unwrap_or(true)), at.passed);
+        let db = Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = db.conn().unwrap_or_else(|e| panic!("{e}"));
+        let logged =
+            tiku::storage::responses::of_attempt(&mut conn, &id).unwrap_or_else(|e| panic!("{e}"));
+        let saved = attempts::answers(&mut conn, &id).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            logged.len(),
+            saved.len(),
+            "every saved answer is in the log once"
+        );
+        let again = app
+            .send(
+                "GET",
+                &format!("/api/v1/mocks/{id}/result"),
+                None,
+                &bearer(&c),
+            )
+            .await
+            .json();
+        assert_eq!(again["total"], res["total"]);
+        assert_eq!(again["by_tag"], res["by_tag"]);
+
+        // Submitted, but the server stopped before writing the marks (here: submitted straight in the
+        // database, which no server's queue knows of): the sweep finds it and writes them.
+        let id2 = start("B").await;
+        for (slot, v) in answers(&app, &id2, true).into_iter().take(5) {
+            let r = app
+                .send(
+                    "PUT",
+                    &format!("/api/v1/mocks/{id2}/answers/{slot}"),
+                    Some(json!({ "answer": v })),
+                    &bearer(&c),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        assert!(
+            attempts::claim_submission(&mut conn, &id2, "candidate", tiku::storage::now())
+                .unwrap_or_else(|e| panic!("{e}"))
+        );
+        let at2 = marked(&app, &id2).await;
+        assert!(at2.total.unwrap_or(0) > 0, "the five right answers count");
+        let logged =
+            tiku::storage::responses::of_attempt(&mut conn, &id2).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(logged.len(), 5);
     }
 }

@@ -148,7 +148,7 @@ pub async fn post_submit(
     auth.check_csrf(&req, None)?;
     let id = path.into_inner();
     super::submit(&state, &id, Some(&auth), "candidate").await?;
-    Ok(HttpResponse::Ok().json(super::result(&state, &auth, &id).await?))
+    Ok(HttpResponse::Ok().json(super::result(&state, &auth, &id, false).await?))
 }
 
 /// `GET /api/v1/mocks/{attempt_id}/result`
@@ -163,7 +163,7 @@ pub async fn get_result(
     auth: Auth,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(super::result(&state, &auth, &path.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(super::result(&state, &auth, &path.into_inner(), true).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -803,11 +803,20 @@ pub struct MockResult {
     /// True while written answers await grading: the result may still change.
     pub provisional: bool,
     pub submitted_by: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub review: Vec<ReviewItem>,
 }
 
 /// The result of a submitted attempt.
-pub async fn result(state: &AppState, auth: &Auth, id: &str) -> Result<MockResult, ApiError> {
+/// The result of a submitted attempt; with `review`, the review of every question (keys, explanations)
+/// too — the submission's own answer leaves it out (it is large, and a burst of submissions at a
+/// deadline must stay cheap); `GET …/result` and the result page include it.
+pub async fn result(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    review_wanted: bool,
+) -> Result<MockResult, ApiError> {
     let at = owned(state, auth, id).await?;
     if at.status != AttemptStatus::Submitted {
         return Err(ApiError::Conflict(
@@ -842,7 +851,7 @@ pub async fn result(state: &AppState, auth: &Auth, id: &str) -> Result<MockResul
         .map(|r| (r.question_id.as_str(), r))
         .collect();
     let mut review = Vec::new();
-    for q in &at.paper.questions {
+    for q in at.paper.questions.iter().filter(|_| review_wanted) {
         let item = state.mocks.version(state, &q.item_id, q.version).await?;
         let (shown, _) = item
             .instantiate(q.variant)

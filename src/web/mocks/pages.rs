@@ -391,7 +391,7 @@ pub async fn get_result(
         Err(r) => return *r,
     };
     let id = path.into_inner();
-    let r = match super::result(&state, &auth, &id).await {
+    let r = match super::result(&state, &auth, &id, true).await {
         Ok(r) => r,
         Err(ApiError::NotFound) => return error_page(&state, &req, StatusCode::NOT_FOUND),
         Err(ApiError::Conflict(_)) => return see_other(format!("/mocks/{id}")),
