@@ -50,7 +50,11 @@ impl Application {
             stats: Default::default(),
             learner: Default::default(),
             lti: Default::default(),
-            db_slots: Arc::new(tokio::sync::Semaphore::new(db.max_connections() as usize)),
+            // Requests never take the last two pooled connections: the background work (search follower,
+            // outbox, sweeps) always finds one.
+            db_slots: Arc::new(tokio::sync::Semaphore::new(
+                (db.max_connections() as usize).saturating_sub(2).max(1),
+            )),
             mocks: Arc::new(web::mocks::Mocks::new(web::mocks::writer::Writer::start(
                 db.clone(),
             ))),

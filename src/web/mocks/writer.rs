@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 use super::marking::{MarkingCache, mark_claimed};
 use crate::storage::attempts::{self, Attempt, Save};
 use crate::storage::conn::write_tx;
-use crate::storage::{Backend, Db, StorageError};
+use crate::storage::{AnyConnection, Backend, Db, StorageError};
 
 /// Most jobs in one transaction.
 const MAX_BATCH: usize = 1024;
@@ -176,8 +176,32 @@ fn next_batch(rx: &Mutex<Receiver<Job>>, wait: Duration) -> Option<Vec<Job>> {
     Some(batch)
 }
 
+/// The writer's own connection, opened again after a failure.
+struct Conn<'a> {
+    db: &'a Db,
+    conn: Option<AnyConnection>,
+}
+
+impl Conn<'_> {
+    fn get(&mut self) -> Result<&mut AnyConnection, StorageError> {
+        if self.conn.is_none() {
+            self.conn = Some(self.db.dedicated()?);
+        }
+        self.conn
+            .as_mut()
+            .ok_or_else(|| StorageError::Corrupt("no connection".into()))
+    }
+
+    /// Forgets the connection after an error (it may be broken).
+    fn reset(&mut self) {
+        self.conn = None;
+    }
+}
+
 fn run(db: &Db, rx: &Mutex<Receiver<Job>>, marks: &Mutex<Marks>) {
     let mut cache = MarkingCache::default();
+    let mut conn = Conn { db, conn: None };
+    let conn = &mut conn;
     let mut swept = Instant::now() - SWEEP;
     loop {
         let pending = marks.lock().is_ok_and(|m| !m.queue.is_empty());
@@ -193,7 +217,7 @@ fn run(db: &Db, rx: &Mutex<Receiver<Job>>, marks: &Mutex<Marks>) {
         };
         if !batch.is_empty() {
             let t0 = std::time::Instant::now();
-            let result = write(db, &batch);
+            let result = write(conn, &batch);
             tracing::debug!(
                 jobs = batch.len(),
                 micros = t0.elapsed().as_micros() as u64,
@@ -211,44 +235,53 @@ fn run(db: &Db, rx: &Mutex<Receiver<Job>>, marks: &Mutex<Marks>) {
                         done.send(outcome)
                     }
                     Job::Mark(id, done) => {
-                        let r = mark_one(db, &id, &mut cache);
+                        let r = mark_one(conn, &id, &mut cache);
                         done.send(r)
                     }
                 };
             }
         }
         if swept.elapsed() >= SWEEP {
-            sweep(db, marks);
+            sweep(conn, marks);
             swept = Instant::now();
         }
-        mark_next(db, marks, &mut cache);
+        mark_next(conn, marks, &mut cache);
     }
 }
 
 /// Writes the marks of the next attempt waiting, if any.
-fn mark_next(db: &Db, marks: &Mutex<Marks>, cache: &mut MarkingCache) {
+fn mark_next(conn: &mut Conn<'_>, marks: &Mutex<Marks>, cache: &mut MarkingCache) {
     let Some(id) = marks.lock().ok().and_then(|mut m| m.pop()) else {
         return;
     };
-    if let Err(e) = mark_one(db, &id, cache) {
+    if let Err(e) = mark_one(conn, &id, cache) {
         tracing::warn!(attempt = %id, error = %e, "writing the marks failed; the sweep retries");
     }
 }
 
-fn mark_one(db: &Db, id: &str, cache: &mut MarkingCache) -> Result<bool, String> {
+fn mark_one(conn: &mut Conn<'_>, id: &str, cache: &mut MarkingCache) -> Result<bool, String> {
     let t0 = Instant::now();
-    let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let done = mark_claimed(&mut conn, id, cache).map_err(|e| e.to_string())?;
+    let c = conn.get().map_err(|e| e.to_string())?;
+    let done = match mark_claimed(c, id, cache) {
+        Ok(d) => d,
+        Err(e) => {
+            conn.reset();
+            return Err(e.to_string());
+        }
+    };
     tracing::debug!(attempt = %id, marked = done, micros = t0.elapsed().as_micros() as u64, "marks written");
     Ok(done)
 }
 
 /// Queues the submitted attempts nobody has marked.
-fn sweep(db: &Db, marks: &Mutex<Marks>) {
-    let found = db
-        .conn()
-        .map_err(|e| e.to_string())
-        .and_then(|mut c| attempts::unmarked(&mut c, 500).map_err(|e| e.to_string()));
+fn sweep(conn: &mut Conn<'_>, marks: &Mutex<Marks>) {
+    let found = conn
+        .get()
+        .and_then(|c| attempts::unmarked(c, 500))
+        .map_err(|e| e.to_string());
+    if found.is_err() {
+        conn.reset();
+    }
     match found {
         Ok(ids) => {
             if let Ok(mut m) = marks.lock() {
@@ -276,10 +309,14 @@ impl BatchResult {
     }
 }
 
-fn write(db: &Db, batch: &[Job]) -> BatchResult {
-    // A lost connection is retried once after a short pause before the batch fails.
+fn write(conn: &mut Conn<'_>, batch: &[Job]) -> BatchResult {
+    // A lost connection is opened again and the batch retried once after a short pause.
     for attempt in 0..2 {
-        match write_once(db, batch) {
+        let result = conn.get().and_then(|c| write_once(c, batch));
+        if result.is_err() {
+            conn.reset();
+        }
+        match result {
             Ok(v) => return BatchResult::Each(v),
             Err(e) if attempt == 0 => {
                 tracing::warn!(error = %e, "group commit failed; retrying");
@@ -294,9 +331,8 @@ fn write(db: &Db, batch: &[Job]) -> BatchResult {
     BatchResult::Failed("unreachable".into())
 }
 
-fn write_once(db: &Db, batch: &[Job]) -> Result<Vec<bool>, StorageError> {
-    let mut conn = db.conn()?;
-    write_tx(&mut conn, |c| {
+fn write_once(conn: &mut AnyConnection, batch: &[Job]) -> Result<Vec<bool>, StorageError> {
+    write_tx(conn, |c| {
         let mut out = Vec::with_capacity(batch.len());
         let saves: Vec<Save> = batch
             .iter()
