@@ -132,11 +132,12 @@ pub async fn get_mock(
     }))
 }
 
-/// `POST /api/v1/mocks/{attempt_id}/submit` → the result.
+/// `POST /api/v1/mocks/{attempt_id}/submit` → the result (scores, pass, grade, points by tag; the
+/// review of every question comes with `GET …/result`).
 #[utoipa::path(
     tag = "mocks",
     params(("attempt_id" = String, Path, description = "The attempt")),
-    responses((status = 200, description = "The result"), (status = 404, description = "No such attempt of yours", body = crate::web::error::ErrorBody))
+    responses((status = 200, description = "The result: scores by subject, total, pass, grade, pending points, points by tag"), (status = 404, description = "No such attempt of yours", body = crate::web::error::ErrorBody))
 )]
 #[post("/api/v1/mocks/{attempt_id}/submit")]
 pub async fn post_submit(
