@@ -198,6 +198,10 @@ struct Stats {
     error_samples: Vec<String>,
     first_save: Option<Instant>,
     last_save: Option<Instant>,
+    /// Each save's (seconds since the run began, latency µs), and each submission's second.
+    save_at: Vec<(u32, u32)>,
+    submit_at: Vec<u32>,
+    origin: Option<Instant>,
 }
 
 impl Stats {
@@ -346,7 +350,10 @@ async fn candidate(
         let mut s = stats.borrow_mut();
         match r {
             Ok((200, _)) => {
-                s.save.push(t.elapsed().as_micros() as u32);
+                let micros = t.elapsed().as_micros() as u32;
+                s.save.push(micros);
+                let second = s.origin.map_or(0, |o| o.elapsed().as_secs() as u32);
+                s.save_at.push((second, micros));
                 let now = Instant::now();
                 s.first_save.get_or_insert(now);
                 s.last_save = Some(now);
@@ -364,10 +371,12 @@ async fn candidate(
     )
     .await
     {
-        Ok((200, _)) => stats
-            .borrow_mut()
-            .submit
-            .push(t.elapsed().as_micros() as u32),
+        Ok((200, _)) => {
+            let mut s = stats.borrow_mut();
+            s.submit.push(t.elapsed().as_micros() as u32);
+            let second = s.origin.map_or(0, |o| o.elapsed().as_secs() as u32);
+            s.submit_at.push(second);
+        }
         other => stats.borrow_mut().error(format!("submit: {other:?}")),
     }
 }
@@ -395,6 +404,20 @@ async fn concurrent_run(backend: &str, n: usize, think_ms: u64, report: &mut Str
     let stats = Rc::new(RefCell::new(Stats::default()));
     let client = client();
     let t0 = Instant::now();
+    stats.borrow_mut().origin = Some(t0);
+    // CPU seconds of the server and of this generator, sampled every window.
+    let cpu_samples: Rc<RefCell<Vec<(f64, f64)>>> = Rc::default();
+    let sampler = {
+        let (samples, pid) = (cpu_samples.clone(), server.child.id().to_string());
+        actix_web::rt::spawn(async move {
+            loop {
+                samples
+                    .borrow_mut()
+                    .push((cpu_seconds(&pid), cpu_seconds("self")));
+                actix_web::rt::time::sleep(Duration::from_secs(TIMELINE_SECS)).await;
+            }
+        })
+    };
     let mut tasks = Vec::with_capacity(n);
     for token in tokens {
         let delay = Duration::from_millis((rand::random::<f64>() * 60_000.0) as u64);
@@ -410,6 +433,7 @@ async fn concurrent_run(backend: &str, n: usize, think_ms: u64, report: &mut Str
     for t in tasks {
         let _ = t.await;
     }
+    sampler.abort();
     let wall = t0.elapsed().as_secs_f64();
     let (peak, rss) = server.memory();
     let mut s = stats.borrow_mut();
@@ -438,6 +462,52 @@ async fn concurrent_run(backend: &str, n: usize, think_ms: u64, report: &mut Str
         println!("  error sample: {e}");
     }
     let _ = writeln!(report, "{line}");
+    let timeline = timeline(&s, &cpu_samples.borrow());
+    println!("{timeline}");
+    let _ = writeln!(
+        report,
+        "\n<details><summary>{backend}, {n} candidates: by {TIMELINE_SECS} s window</summary>\n\n{timeline}\n</details>\n"
+    );
+}
+
+/// The width of a timeline window, in seconds.
+const TIMELINE_SECS: u64 = 30;
+
+/// Per window: saves, their p50/p99, submissions, and the CPU the server and the generator used (in
+/// % of one core), to tell a steady limit from a burst.
+fn timeline(s: &Stats, cpu: &[(f64, f64)]) -> String {
+    let w = TIMELINE_SECS as u32;
+    let last = s.save_at.iter().map(|(t, _)| *t).max().unwrap_or(0);
+    let mut out = String::from(
+        "| window (s) | saves | save p50 / p99 (ms) | submissions | server CPU % | generator CPU % |\n| --- | ---: | --- | ---: | ---: | ---: |\n",
+    );
+    for (i, from) in (0..=last).step_by(w as usize).enumerate() {
+        let mut lat: Vec<u32> = s
+            .save_at
+            .iter()
+            .filter(|(t, _)| (from..from + w).contains(t))
+            .map(|(_, l)| *l)
+            .collect();
+        let subs = s
+            .submit_at
+            .iter()
+            .filter(|t| (from..from + w).contains(*t))
+            .count();
+        let used = |f: fn(&(f64, f64)) -> f64| match (cpu.get(i), cpu.get(i + 1)) {
+            (Some(a), Some(b)) => format!("{:.0}", (f(b) - f(a)) * 100.0 / f64::from(w)),
+            _ => "–".to_owned(),
+        };
+        out.push_str(&format!(
+            "| {from}–{} | {} | {:.1} / {:.1} | {subs} | {} | {} |\n",
+            from + w,
+            lat.len(),
+            pct(&mut lat, 0.5),
+            pct(&mut lat, 0.99),
+            used(|c| c.0),
+            used(|c| c.1),
+        ));
+    }
+    out
 }
 
 /// Saves (or starts) back to back by `clients` candidates for `secs` seconds; returns operations per
