@@ -23,8 +23,8 @@ use crate::storage::{AnyConnection, StorageError, documents, items, learning};
 pub struct MarkedAnswer {
     /// The index of the question in the attempt's paper.
     pub question: usize,
-    /// The item as shown (its template variant drawn).
-    pub shown: Item,
+    /// The item as shown (its template variant drawn; shared, not copied, when it has no template).
+    pub shown: Arc<Item>,
     pub answer: Value,
     pub mark: Mark,
     pub seconds: u32,
@@ -40,6 +40,8 @@ pub fn mark_saved(
     versions: &Versions,
 ) -> Vec<MarkedAnswer> {
     let mut out = Vec::new();
+    // A case's parts share one shown item: draw each (item, variant) once.
+    let mut shown_items: HashMap<(&str, u64), Arc<Item>> = HashMap::new();
     for (i, q) in at.paper.questions.iter().enumerate() {
         let Some((given, saved_at)) = saved.get(&q.slot) else {
             continue;
@@ -47,8 +49,20 @@ pub fn mark_saved(
         let Some(item) = versions.get(&(q.item_id.clone(), q.version)) else {
             continue;
         };
-        let Ok((shown, _)) = item.instantiate(q.variant) else {
-            continue;
+        let shown = match shown_items.get(&(q.item_id.as_str(), q.variant)) {
+            Some(s) => s.clone(),
+            None => {
+                let s = if item.template.is_some() {
+                    match item.instantiate(q.variant) {
+                        Ok((s, _)) => Arc::new(s),
+                        Err(_) => continue,
+                    }
+                } else {
+                    item.clone()
+                };
+                shown_items.insert((q.item_id.as_str(), q.variant), s.clone());
+                s
+            }
         };
         let m = {
             let questions = shown.questions();
@@ -137,7 +151,7 @@ pub fn mark_attempt(
         )?;
         observed.push(learning::Observation {
             response_id: rid,
-            item: &m.shown,
+            item: m.shown.as_ref(),
             question_id: &q.question_id,
             mark: m.mark,
             at: now,
