@@ -206,6 +206,21 @@ pub fn of_user_at(
         .collect()
 }
 
+/// The id of a user's open attempt at a school assessment, if any.
+pub fn open_at(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    assessment_id: &str,
+) -> Result<Option<String>, StorageError> {
+    Ok(a::table
+        .filter(a::assessment_id.eq(assessment_id))
+        .filter(a::user_id.eq(user_id))
+        .filter(a::status.eq("open"))
+        .select(a::id)
+        .first(conn)
+        .optional()?)
+}
+
 /// How many of a user's latest papers count as "seen" for assembly: a full paper holds about a fifth of
 /// the shipped pool, so older papers than these no longer change which items come first.
 pub const SEEN_PAPERS: i64 = 12;
@@ -363,6 +378,19 @@ pub fn unmarked(conn: &mut AnyConnection, limit: i64) -> Result<Vec<String>, Sto
 pub fn unmarked_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<String>, StorageError> {
     Ok(a::table
         .filter(a::user_id.eq(user_id))
+        .filter(a::status.eq("submitted"))
+        .filter(a::total.is_null())
+        .select(a::id)
+        .load(conn)?)
+}
+
+/// An assessment's submitted attempts not marked yet.
+pub fn unmarked_at(
+    conn: &mut AnyConnection,
+    assessment_id: &str,
+) -> Result<Vec<String>, StorageError> {
+    Ok(a::table
+        .filter(a::assessment_id.eq(assessment_id))
         .filter(a::status.eq("submitted"))
         .filter(a::total.is_null())
         .select(a::id)

@@ -20,7 +20,7 @@ use super::mocks::pages::{SittingUrls, sitting};
 use super::mocks::{self, Plan};
 use super::pages::render;
 use super::{ApiError, AppState};
-use crate::storage::assessments::{self, Assessment, EmbedSession, Source};
+use crate::storage::assessments::{self, Assessment, EmbedSession};
 use crate::storage::attempts::{self, Attempt, AttemptStatus};
 use crate::storage::schools;
 
@@ -277,7 +277,6 @@ pub async fn get_embed(
 
 #[derive(Serialize)]
 struct MessagePage<'a> {
-    embedded: bool,
     heading: String,
     text: &'a str,
 }
@@ -327,11 +326,7 @@ fn message(
             status,
             "embed_message",
             &heading.clone(),
-            MessagePage {
-                embedded: true,
-                heading,
-                text,
-            },
+            MessagePage { heading, text },
         ),
         origin,
     )
@@ -405,7 +400,6 @@ async fn page_ctx(
 
 #[derive(Serialize)]
 struct StartPage {
-    embedded: bool,
     token: String,
     title: String,
     minutes: u32,
@@ -474,10 +468,7 @@ pub async fn get_session(
                         StatusCode::OK,
                         "embed_sitting",
                         &c.assessment.title,
-                        Embedded {
-                            embedded: true,
-                            page,
-                        },
+                        page,
                     ),
                     c.origin(),
                 ),
@@ -491,13 +482,6 @@ pub async fn get_session(
     start_page(&state, &req, &c, &mine)
 }
 
-#[derive(Serialize)]
-struct Embedded<T: Serialize> {
-    embedded: bool,
-    #[serde(flatten)]
-    page: T,
-}
-
 fn see_other(to: String) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", to))
@@ -505,14 +489,41 @@ fn see_other(to: String) -> HttpResponse {
         .finish()
 }
 
+/// Why a student may not start an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Closed {
+    NotOpen,
+    Over,
+    NoAttemptsLeft,
+}
+
+impl Closed {
+    /// The interface string that says it.
+    fn key(self) -> &'static str {
+        match self {
+            Closed::NotOpen => "embed_not_open",
+            Closed::Over => "embed_closed",
+            Closed::NoAttemptsLeft => "embed_no_attempts",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Closed::NotOpen => "the assessment is not open yet",
+            Closed::Over => "the assessment is closed",
+            Closed::NoAttemptsLeft => "no attempts are left",
+        }
+    }
+}
+
 /// Why the student may not start an attempt now, if they may not.
-fn why_not(a: &Assessment, used: usize, now: time::PrimitiveDateTime) -> Option<&'static str> {
+fn why_not(a: &Assessment, used: usize, now: time::PrimitiveDateTime) -> Option<Closed> {
     if now < a.opens_at {
-        Some("embed_not_open")
+        Some(Closed::NotOpen)
     } else if now >= a.closes_at {
-        Some("embed_closed")
+        Some(Closed::Over)
     } else if used >= a.max_attempts as usize {
-        Some("embed_no_attempts")
+        Some(Closed::NoAttemptsLeft)
     } else {
         None
     }
@@ -545,7 +556,6 @@ fn start_page(state: &AppState, req: &HttpRequest, c: &Ctx, mine: &[Attempt]) ->
             "embed_start",
             &a.title,
             StartPage {
-                embedded: true,
                 token: c.token.clone(),
                 title: a.title.clone(),
                 minutes: a.minutes,
@@ -553,7 +563,7 @@ fn start_page(state: &AppState, req: &HttpRequest, c: &Ctx, mine: &[Attempt]) ->
                 attempts_used: mine.len(),
                 max_attempts: a.max_attempts,
                 can_start: why.is_none(),
-                why_not: why.map(|k| crate::web::teach::t(state, req, k)),
+                why_not: why.map(|w| crate::web::teach::t(state, req, w.key())),
                 results,
             },
         ),
@@ -575,19 +585,10 @@ pub async fn start_attempt(
         return Ok(open.id.clone());
     }
     if let Some(why) = why_not(a, mine.len(), crate::storage::now()) {
-        return Err(ApiError::Conflict(
-            match why {
-                "embed_not_open" => "the assessment is not open yet",
-                "embed_closed" => "the assessment is closed",
-                _ => "no attempts are left",
-            }
-            .into(),
-        ));
+        return Err(ApiError::Conflict(why.message().into()));
     }
-    let form = match a.source {
-        Source::Fresh => None,
-        Source::Fixed | Source::Items => a.form.clone(),
-    };
+    // Fixed forms and picked items carry the class's paper; fresh papers are assembled now.
+    let form = a.form.clone();
     let started = mocks::open_attempt(
         state,
         &c_auth.user.id,
@@ -612,31 +613,29 @@ pub async fn post_start(
         Ok(c) => c,
         Err(r) => return *r,
     };
-    if let Err(e) = start_attempt(&state, &c.auth, &c.assessment).await {
-        return message(
-            &state,
-            &req,
-            StatusCode::CONFLICT,
-            &e.to_string(),
-            c.origin(),
-        );
-    }
+    let attempt = match start_attempt(&state, &c.auth, &c.assessment).await {
+        Ok(id) => id,
+        Err(e) => {
+            return message(
+                &state,
+                &req,
+                StatusCode::CONFLICT,
+                &e.to_string(),
+                c.origin(),
+            );
+        }
+    };
+    // An LTI launch's line item follows the attempt, to be told its score.
     if let Some(hook) = c
         .session
         .hook
         .clone()
         .filter(|h| h.get("platform_id").is_some())
     {
-        let (user, aid) = (c.auth.user.id.clone(), c.assessment.id.clone());
         let _ = state
             .with_db(move |db| {
-                let open = attempts::of_user_at(db, &user, &aid)?
-                    .into_iter()
-                    .find(|a| a.status == AttemptStatus::Open);
-                if let Some(open) = open
-                    && assessments::hook(db, &open.id)?.is_none()
-                {
-                    assessments::set_hook(db, &open.id, &hook)?;
+                if assessments::hook(db, &attempt)?.is_none() {
+                    assessments::set_hook(db, &attempt, &hook)?;
                 }
                 Ok(())
             })
@@ -669,9 +668,25 @@ pub async fn put_answer(
     body: web::Json<AnswerBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (token, slot) = path.into_inner();
-    let c = ctx(&state, &token).await?;
-    let at = open_attempt_of(&state, &c).await?;
-    let saved = mocks::save(&state, &c.auth, &at.id, &slot, &body.answer).await?;
+    // The hot path: the session and its open attempt's id only (the save checks the rest, cached).
+    let found = state
+        .with_db(move |db| {
+            let Some(s) = assessments::session(db, &token)? else {
+                return Ok(None);
+            };
+            let open = attempts::open_at(db, &s.user_id, &s.assessment_id)?;
+            Ok(Some((s.user_id, open)))
+        })
+        .await?;
+    let Some((user, open)) = found else {
+        return Err(ApiError::Unauthorized(
+            "this sitting's session has ended: open the assessment again from the course page"
+                .into(),
+        ));
+    };
+    let attempt = open
+        .ok_or_else(|| ApiError::Conflict("the attempt is submitted or its time is up".into()))?;
+    let saved = mocks::save(&state, &user, &attempt, &slot, &body.answer).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "saved_at": stamp(saved) })))
 }
 
@@ -693,7 +708,7 @@ pub async fn post_save(
     let pairs = form.into_inner();
     for q in &at.paper.questions {
         if let Some(Ok(v)) = crate::web::answer_form::read_answer(&pairs, &q.slot, &q.kind) {
-            let _ = mocks::save(&state, &c.auth, &at.id, &q.slot, &v).await;
+            let _ = mocks::save(&state, &c.auth.user.id, &at.id, &q.slot, &v).await;
         }
     }
     if crate::web::answer_form::field(&pairs, "op") == "submit" {
@@ -716,7 +731,6 @@ pub async fn post_save(
 
 #[derive(Serialize)]
 struct DonePage {
-    embedded: bool,
     token: String,
     title: String,
     /// The message for the parent page, as JSON (read by the page's script).
@@ -789,7 +803,6 @@ pub async fn get_done(
             "embed_done",
             &a.title,
             DonePage {
-                embedded: true,
                 token: c.token.clone(),
                 title: a.title.clone(),
                 // Inside a script element nothing is unescaped: keep `<` out of it.
@@ -811,7 +824,6 @@ pub async fn get_done(
 
 #[derive(Serialize)]
 struct ReviewPage {
-    embedded: bool,
     token: String,
     title: String,
     result: mocks::MockResult,
@@ -853,7 +865,6 @@ pub async fn get_review(
             "embed_review",
             &c.assessment.title,
             ReviewPage {
-                embedded: true,
                 token: c.token.clone(),
                 title: c.assessment.title.clone(),
                 result,

@@ -95,7 +95,7 @@ pub async fn put_answer(
 ) -> Result<HttpResponse, ApiError> {
     auth.check_csrf(&req, None)?;
     let (id, slot) = path.into_inner();
-    let at = super::save(&state, &auth, &id, &slot, &body.answer).await?;
+    let at = super::save(&state, &auth.user.id, &id, &slot, &body.answer).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "saved_at": rfc3339(at) })))
 }
 

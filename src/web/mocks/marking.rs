@@ -158,9 +158,9 @@ pub fn mark_attempt(
         });
     }
     learning::observe_all(conn, &at.user_id, &observed)?;
-    super::refresh_totals(conn, at, rules)?;
+    let scores = super::refresh_totals(conn, at, rules)?;
     if at.assessment_id.is_some() {
-        crate::web::schools::outcome::enqueue(conn, at, rules)?;
+        crate::web::schools::outcome::enqueue(conn, at, &scores)?;
     }
     Ok(())
 }

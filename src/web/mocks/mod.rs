@@ -247,7 +247,8 @@ fn question_index(item: &Item, question_id: &str) -> Option<usize> {
         .position(|(id, _)| id == question_id)
 }
 
-fn random_u64() -> u64 {
+/// A random seed (papers, template variants).
+pub fn random_u64() -> u64 {
     u64::from_le_bytes(
         crate::auth::new_token().as_bytes()[..8]
             .try_into()
@@ -401,7 +402,7 @@ pub async fn hand_picked(
     minutes: u32,
     seed: u64,
 ) -> Result<StoredPaper, ApiError> {
-    use crate::domain::item::Kind;
+    use crate::domain::Lang;
     use crate::paper::{Paper, PaperSection, Slot};
     let pool = state.mocks.pool(state).await?;
     let by_id: HashMap<&str, &(Item, u32)> =
@@ -422,6 +423,13 @@ pub async fn hand_picked(
             ));
         }
         let kind = item.kind();
+        let kind_name = |lang: Lang| {
+            state
+                .strings
+                .get(&format!("kind_{}", kind.code()), lang)
+                .unwrap_or(kind.code())
+                .to_owned()
+        };
         let points = item.questions().iter().map(|(_, q)| q.points).sum();
         let slot = Slot {
             slot_ref: format!("Q{}", n + 1),
@@ -443,8 +451,8 @@ pub async fn hand_picked(
             None => sections.push(PaperSection {
                 subject: item.subject,
                 title: crate::domain::Text::new(
-                    format!("{}（{}）", kind_zh(kind), item.subject.code()),
-                    format!("{} ({})", kind_en(kind), item.subject.code()),
+                    format!("{}（{}）", kind_name(Lang::Zh), item.subject.code()),
+                    format!("{} ({})", kind_name(Lang::En), item.subject.code()),
                 ),
                 kind,
                 slots: vec![slot],
@@ -453,28 +461,6 @@ pub async fn hand_picked(
     }
     if sections.is_empty() {
         return Err(ApiError::invalid("items", "pick at least one item"));
-    }
-    fn kind_zh(k: Kind) -> &'static str {
-        match k {
-            Kind::Single => "单项选择题",
-            Kind::Multiple => "多项选择题",
-            Kind::TrueFalse => "判断题",
-            Kind::Fill => "填空题",
-            Kind::Numeric => "计算题",
-            Kind::Case => "案例分析题",
-            Kind::Written => "写作与翻译题",
-        }
-    }
-    fn kind_en(k: Kind) -> &'static str {
-        match k {
-            Kind::Single => "Single choice",
-            Kind::Multiple => "Multiple choice",
-            Kind::TrueFalse => "True or false",
-            Kind::Fill => "Fill in the blank",
-            Kind::Numeric => "Calculation",
-            Kind::Case => "Case study",
-            Kind::Written => "Writing and translation",
-        }
     }
     let paper = Paper {
         blueprint: "items".into(),
@@ -638,13 +624,13 @@ pub async fn paper_view(state: &AppState, at: &Attempt) -> Result<PaperView, Api
 /// Saves one answer durably; 409 once the attempt is submitted or past its deadline.
 pub async fn save(
     state: &AppState,
-    auth: &Auth,
+    user_id: &str,
     attempt_id: &str,
     slot: &str,
     answer: &Value,
 ) -> Result<PrimitiveDateTime, ApiError> {
     let meta = state.mocks.meta(state, attempt_id).await?;
-    if meta.user_id != auth.user.id {
+    if meta.user_id != user_id {
         return Err(ApiError::NotFound);
     }
     let Some((item, index)) = meta.slots.get(slot) else {
@@ -695,14 +681,16 @@ pub async fn owned(state: &AppState, auth: &Auth, id: &str) -> Result<Attempt, A
     Ok(at)
 }
 
-/// Recomputes an attempt's earned total and pass from the answer log (after submission or a regrade).
+/// Recomputes an attempt's earned total and pass from the answer log (after submission or a regrade);
+/// returns the scores.
 pub fn refresh_totals(
     conn: &mut AnyConnection,
     at: &Attempt,
     rules: &ExamRules,
-) -> Result<(), StorageError> {
+) -> Result<Scores, StorageError> {
     let s = scores_of(at, &responses::of_attempt(conn, &at.id)?, rules);
-    attempts::set_totals(conn, &at.id, s.total, s.passed)
+    attempts::set_totals(conn, &at.id, s.total, s.passed)?;
+    Ok(s)
 }
 
 /// The scores of an attempt from its answers in the log.

@@ -316,7 +316,7 @@ pub async fn post_save(
             continue;
         };
         match value {
-            Ok(v) => match super::save(&state, &auth, &id, &q.slot, &v).await {
+            Ok(v) => match super::save(&state, &auth.user.id, &id, &q.slot, &v).await {
                 Ok(_) => saved += 1,
                 Err(e) => problems.push(format!("{}: {e}", q.slot)),
             },

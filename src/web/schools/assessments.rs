@@ -105,11 +105,7 @@ pub async fn create(
         return Err(ApiError::invalid("max_attempts", "1 to 20 attempts"));
     }
     let pool = state.mocks.pool(state).await?;
-    let seed = u64::from_le_bytes(
-        crate::auth::new_token().as_bytes()[..8]
-            .try_into()
-            .unwrap_or([3; 8]),
-    );
+    let seed = mocks::random_u64();
     let (blueprint, form, default_minutes) = match source {
         Source::Items => {
             if new.items.is_empty() || new.items.len() > 200 {

@@ -60,13 +60,7 @@ pub async fn gradebook(
     let rules = state.mocks.pool(state).await?.rules.clone();
     let key = a.id.clone();
     let unmarked = state
-        .with_db(move |c| {
-            Ok(attempts::of_assessment(c, &key)?
-                .into_iter()
-                .filter(|x| x.status == AttemptStatus::Submitted && x.total.is_none())
-                .map(|x| x.id)
-                .collect::<Vec<_>>())
-        })
+        .with_db(move |c| attempts::unmarked_at(c, &key))
         .await?;
     for id in unmarked {
         crate::web::mocks::ensure_marked(state, &id).await?;
@@ -305,17 +299,16 @@ pub async fn get_gradebook(
     export(q.format.as_deref(), &format!("gradebook-{aid}"), &book, &t)
 }
 
-/// The item analysis of an assessment: per question, facility, discrimination and option counts.
+/// The item analysis of an assessment's attempts and answers (as [`gradebook`] loaded them): per
+/// question, facility, discrimination and option counts.
 pub async fn item_analysis(
     state: &AppState,
-    auth: &Auth,
-    school_id: &str,
-    assessment_id: &str,
+    all: &[Attempt],
+    answers: &[responses::Response],
 ) -> Result<BTreeMap<String, QuestionStats>, ApiError> {
-    let (_, all, answers) = gradebook(state, auth, school_id, assessment_id).await?;
     let mut versions = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for x in &all {
+    for x in all {
         for q in &x.paper.questions {
             if seen.insert((q.item_id.clone(), q.version)) {
                 versions.push(state.mocks.version(state, &q.item_id, q.version).await?);
@@ -323,7 +316,7 @@ pub async fn item_analysis(
         }
     }
     let keys = choice_keys(versions.iter().map(|v| v.as_ref()));
-    Ok(analyse(&observe(&answers, &keys), &keys))
+    Ok(analyse(&observe(answers, &keys), &keys))
 }
 
 /// `GET /api/v1/schools/{id}/assessments/{assessment}/items`: the item analysis.
@@ -335,7 +328,8 @@ pub async fn get_item_analysis(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (sid, aid) = path.into_inner();
-    let stats = item_analysis(&state, &auth, &sid, &aid).await?;
+    let (_, all, answers) = gradebook(&state, &auth, &sid, &aid).await?;
+    let stats = item_analysis(&state, &all, &answers).await?;
     Ok(HttpResponse::Ok().json(stats))
 }
 

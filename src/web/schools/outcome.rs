@@ -4,40 +4,45 @@
 
 use time::format_description::well_known::Rfc3339;
 
-use crate::domain::exam::ExamRules;
 use crate::domain::grading::Scores;
 use crate::storage::assessments::{self, Assessment};
 use crate::storage::attempts::Attempt;
-use crate::storage::{AnyConnection, StorageError, outbox, responses, schools};
+use crate::storage::{AnyConnection, StorageError, outbox, schools};
 
 /// The share of the points that passes an assessment that is not a full exam paper.
 pub const PASS_PERCENT: u32 = 60;
 
-/// Whether a score passes: a full paper by the exam's rule (every subject and the total), anything else
-/// at [`PASS_PERCENT`] of its points.
-pub fn passes(blueprint: &str, scores: &Scores) -> bool {
+/// Whether a score passes: a full paper by the exam's rule (every subject and the total, `rule_passed`),
+/// anything else at [`PASS_PERCENT`] of its points.
+fn passes_with(blueprint: &str, total: u32, max: u32, rule_passed: bool) -> bool {
     if blueprint == "full" {
-        scores.passed
+        rule_passed
     } else {
-        scores.total * 100 >= PASS_PERCENT * scores.max_total.max(1)
+        total * 100 >= PASS_PERCENT * max.max(1)
     }
+}
+
+/// Whether scores pass the assessment of `blueprint`.
+pub fn passes(blueprint: &str, scores: &Scores) -> bool {
+    passes_with(blueprint, scores.total, scores.max_total, scores.passed)
 }
 
 /// Whether a submitted attempt passed (from its stored total).
 pub fn passed(a: &Assessment, at: &Attempt) -> bool {
-    let max = at.paper.paper.max_points().max(1);
-    if a.blueprint == "full" {
-        at.passed.unwrap_or(false)
-    } else {
-        at.total.unwrap_or(0) * 100 >= PASS_PERCENT * max
-    }
+    passes_with(
+        &a.blueprint,
+        at.total.unwrap_or(0),
+        at.paper.paper.max_points(),
+        at.passed.unwrap_or(false),
+    )
 }
 
-/// Queues the messages for a just-submitted attempt of an assessment (in the caller's transaction).
+/// Queues the messages for a just-marked attempt of an assessment, with its `scores` (in the caller's
+/// transaction).
 pub fn enqueue(
     conn: &mut AnyConnection,
     at: &Attempt,
-    rules: &ExamRules,
+    scores: &Scores,
 ) -> Result<(), StorageError> {
     let Some(aid) = &at.assessment_id else {
         return Ok(());
@@ -45,10 +50,9 @@ pub fn enqueue(
     let Some(a) = assessments::get_assessment(conn, aid)? else {
         return Ok(());
     };
-    let scores = crate::web::mocks::scores_of(at, &responses::of_attempt(conn, &at.id)?, rules);
     let submitted = at.submitted_at.unwrap_or_else(crate::storage::now);
     let timestamp = submitted.assume_utc().format(&Rfc3339).unwrap_or_default();
-    let passed = passes(&a.blueprint, &scores);
+    let passed = passes(&a.blueprint, scores);
     if let Some(school) = schools::get(conn, &a.school_id)?
         && let Some(url) = &school.webhook_url
     {

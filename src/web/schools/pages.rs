@@ -563,11 +563,11 @@ pub async fn get_assessment(
         Ok(x) => x,
         Err(e) => return fail(&state, &req, &e),
     };
-    let book = match gradebook(&state, &auth, &sid, &aid).await {
-        Ok((b, _, _)) => b,
+    let (book, all, answers) = match gradebook(&state, &auth, &sid, &aid).await {
+        Ok(x) => x,
         Err(e) => return fail(&state, &req, &e),
     };
-    let stats = item_analysis(&state, &auth, &sid, &aid)
+    let stats = item_analysis(&state, &all, &answers)
         .await
         .unwrap_or_default();
     let items = stats
