@@ -1,6 +1,6 @@
 //! What a submitted assessment attempt tells the school's systems: the webhook's message and the LTI
-//! score, queued in the outbox in the transaction that submits the attempt (so a result is never
-//! lost, nor sent for an attempt that did not land).
+//! score, queued in the outbox in the transaction that writes the attempt's marks (so a result is never
+//! lost, nor sent for marks that did not land).
 
 use time::format_description::well_known::Rfc3339;
 
