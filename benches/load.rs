@@ -224,7 +224,12 @@ fn pct(v: &mut [u32], p: f64) -> f64 {
 
 fn client() -> awc::Client {
     awc::Client::builder()
-        .connector(awc::Connector::new().limit(2048))
+        // Idle connections are dropped before the server's 5 s keep-alive closes them under the client.
+        .connector(
+            awc::Connector::new()
+                .limit(2048)
+                .conn_keep_alive(Duration::from_secs(4)),
+        )
         .timeout(Duration::from_secs(120))
         .finish()
 }

@@ -50,6 +50,7 @@ impl Application {
             stats: Default::default(),
             learner: Default::default(),
             lti: Default::default(),
+            sessions: Default::default(),
             // Requests never take the last two pooled connections: the background work (search follower,
             // outbox, sweeps) always finds one.
             db_slots: Arc::new(tokio::sync::Semaphore::new(

@@ -137,12 +137,18 @@ pub fn score(questions: &[Marked], rules: &ExamRules) -> Scores {
 /// The grade of a passer with `total` among the cohort's passers' totals (which include this one). No
 /// grade for a fail, or for an empty cohort.
 pub fn grade(total: u32, passed: bool, cohort_passers: &[u32], rules: &ExamRules) -> Option<Grade> {
-    if !passed || cohort_passers.is_empty() {
+    let above = cohort_passers.iter().filter(|t| **t > total).count();
+    grade_at(above, cohort_passers.len(), passed, rules)
+}
+
+/// The grade of a passer whom `above` of the cohort's `passers` (this one included) outscored. Equal
+/// totals share the best rank among them. No grade for a fail, or for an empty cohort.
+pub fn grade_at(above: usize, passers: usize, passed: bool, rules: &ExamRules) -> Option<Grade> {
+    if !passed || passers == 0 {
         return None;
     }
-    let n = cohort_passers.len() as u64;
-    // Equal totals share the best rank among them.
-    let rank = 1 + cohort_passers.iter().filter(|t| **t > total).count() as u64;
+    let n = passers as u64;
+    let rank = 1 + above as u64;
     let within = |percent: u32| rank * 100 <= n * u64::from(percent);
     Some(if within(rules.excellent_top_percent) {
         Grade::Excellent

@@ -3,12 +3,13 @@
 //!
 //! Saving answers is the hot path: [`save_batch`] writes many saves in the caller's transaction (one
 //! commit for the batch: group commit), each one conditional on its attempt being open and before its
-//! deadline — checked in the same statement, so no save lands after a submission on any server.
+//! deadline — checked in the same transaction, under a lock a submission must wait for, so no save lands
+//! after a submission on any server.
 
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamp};
+use diesel::upsert::excluded;
 use time::PrimitiveDateTime;
 
 use super::conn::write_tx;
@@ -278,39 +279,72 @@ pub struct Save {
 }
 
 /// Writes the saves in the caller's transaction; each lands only if its attempt is open and before its
-/// deadline at `save.at`. Returns, per save, whether it landed.
+/// deadline at `save.at`. Returns, per save, whether it landed. Two statements for the whole batch: the
+/// open attempts among the batch's (on PostgreSQL locked `FOR SHARE`, so a submission — which updates
+/// the row — waits for the saves in flight, and a save waiting behind a submission sees it submitted;
+/// on SQLite the caller's `BEGIN IMMEDIATE` already excludes every other writer), then one multi-row
+/// upsert of the saves that land (the last save of a slot wins, as one after the other would).
 pub fn save_batch(conn: &mut AnyConnection, saves: &[Save]) -> Result<Vec<bool>, StorageError> {
-    let mut out = Vec::with_capacity(saves.len());
-    for s in saves {
-        let n = match conn {
-            AnyConnection::Sqlite(c) => diesel::sql_query(
-                "INSERT INTO attempt_answers (attempt_id, slot, answer, saved_at) \
-                 SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM attempts WHERE id = ? AND status = 'open' AND deadline > ?) \
-                 ON CONFLICT (attempt_id, slot) DO UPDATE SET answer = excluded.answer, saved_at = excluded.saved_at",
-            )
-            .bind::<Text, _>(&s.attempt_id)
-            .bind::<Text, _>(&s.slot)
-            .bind::<Text, _>(&s.answer)
-            .bind::<Timestamp, _>(s.at)
-            .bind::<Text, _>(&s.attempt_id)
-            .bind::<Timestamp, _>(s.at)
-            .execute(c)?,
-            // FOR SHARE: a submission (which updates the row) waits for saves in flight, and a save
-            // waiting behind a submission sees it submitted.
-            AnyConnection::Postgresql(c) => diesel::sql_query(
-                "INSERT INTO attempt_answers (attempt_id, slot, answer, saved_at) \
-                 SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM attempts WHERE id = $1 AND status = 'open' AND deadline > $4 FOR SHARE) \
-                 ON CONFLICT (attempt_id, slot) DO UPDATE SET answer = excluded.answer, saved_at = excluded.saved_at",
-            )
-            .bind::<Text, _>(&s.attempt_id)
-            .bind::<Text, _>(&s.slot)
-            .bind::<Text, _>(&s.answer)
-            .bind::<Timestamp, _>(s.at)
-            .execute(c)?,
-        };
-        out.push(n == 1);
+    if saves.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let mut ids: Vec<&str> = saves.iter().map(|s| s.attempt_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let open = a::table
+        .filter(a::id.eq_any(&ids))
+        .filter(a::status.eq("open"))
+        .select((a::id, a::deadline));
+    let open: HashMap<String, PrimitiveDateTime> = match conn {
+        AnyConnection::Sqlite(c) => open.load(c)?,
+        AnyConnection::Postgresql(c) => open.for_share().load(c)?,
+    }
+    .into_iter()
+    .collect();
+    let landed: Vec<bool> = saves
+        .iter()
+        .map(|s| open.get(&s.attempt_id).is_some_and(|d| *d > s.at))
+        .collect();
+    // One row per (attempt, slot): the batch's last save of it.
+    let mut last: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, s) in saves.iter().enumerate().filter(|(i, _)| landed[*i]) {
+        last.insert((&s.attempt_id, &s.slot), i);
+    }
+    let mut rows: Vec<usize> = last.into_values().collect();
+    rows.sort_unstable();
+    let values: Vec<_> = rows
+        .iter()
+        .map(|&i| {
+            let s = &saves[i];
+            (
+                aa::attempt_id.eq(&s.attempt_id),
+                aa::slot.eq(&s.slot),
+                aa::answer.eq(&s.answer),
+                aa::saved_at.eq(s.at),
+            )
+        })
+        .collect();
+    if !values.is_empty() {
+        let set = (
+            aa::answer.eq(excluded(aa::answer)),
+            aa::saved_at.eq(excluded(aa::saved_at)),
+        );
+        match conn {
+            AnyConnection::Sqlite(c) => diesel::insert_into(aa::table)
+                .values(&values)
+                .on_conflict((aa::attempt_id, aa::slot))
+                .do_update()
+                .set(set)
+                .execute(c)?,
+            AnyConnection::Postgresql(c) => diesel::insert_into(aa::table)
+                .values(&values)
+                .on_conflict((aa::attempt_id, aa::slot))
+                .do_update()
+                .set(set)
+                .execute(c)?,
+        };
+    }
+    Ok(landed)
 }
 
 /// Saves in one transaction of their own (one commit).
@@ -425,6 +459,29 @@ pub fn cohort_passers(
         .select(a::total)
         .load(conn)?;
     Ok(v.into_iter().flatten().map(|t| t.max(0) as u32).collect())
+}
+
+/// Where `total` stands in the cohort of `blueprint` since `since`: how many passers it has, and how
+/// many of them scored more (two counts over the covering index `attempts_cohort_totals`).
+pub fn cohort_standing(
+    conn: &mut AnyConnection,
+    blueprint: &str,
+    since: PrimitiveDateTime,
+    total: u32,
+) -> Result<(usize, usize), StorageError> {
+    let passers = || {
+        a::table
+            .filter(a::blueprint.eq(blueprint))
+            .filter(a::passed.eq(true))
+            .filter(a::status.eq("submitted"))
+            .filter(a::submitted_at.ge(since))
+    };
+    let n: i64 = passers().count().get_result(conn)?;
+    let above: i64 = passers()
+        .filter(a::total.gt(total as i32))
+        .count()
+        .get_result(conn)?;
+    Ok((n.max(0) as usize, above.max(0) as usize))
 }
 
 /// How many papers have used each item.

@@ -49,10 +49,13 @@ pub fn sqlite_path(url: &str) -> &str {
 }
 
 /// Settings every SQLite connection gets: write-ahead log (readers never block the writer), foreign keys,
-/// a busy timeout instead of immediate "database is locked" errors, and full fsync on commit so an
-/// acknowledged write survives a power cut.
+/// a busy timeout instead of immediate "database is locked" errors, full fsync on commit so an
+/// acknowledged write survives a power cut, and the database file read through a memory map: in WAL
+/// mode a connection drops its page cache whenever another one has committed, which under a steady
+/// stream of commits means nearly every transaction starts cold — mapped pages are then found in place
+/// instead of being copied in by a `pread` each.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-     PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;";
+     PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA mmap_size = 2147418112;";
 
 /// Opens one connection of the URL's backend, reporting the backend's own error.
 pub fn establish(url: &str) -> Result<AnyConnection, ConnectionError> {

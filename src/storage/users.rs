@@ -146,7 +146,7 @@ pub fn create_session(
 pub fn session(
     conn: &mut AnyConnection,
     token: &str,
-) -> Result<Option<(User, String)>, StorageError> {
+) -> Result<Option<(User, String, PrimitiveDateTime)>, StorageError> {
     let row: Option<(UserRow, String, PrimitiveDateTime)> = s::table
         .inner_join(u::table)
         .filter(s::token_hash.eq(auth::token_digest(token)))
@@ -155,7 +155,7 @@ pub fn session(
         .first(conn)
         .optional()?;
     match row {
-        Some((r, csrf, expires)) if expires > now() => Ok(Some((user(r)?, csrf))),
+        Some((r, csrf, expires)) if expires > now() => Ok(Some((user(r)?, csrf, expires))),
         _ => Ok(None),
     }
 }

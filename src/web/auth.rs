@@ -11,6 +11,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
+use super::sessions::Session;
 use super::{ApiError, AppState};
 use crate::auth;
 use crate::domain::user::{Role, User};
@@ -98,13 +99,28 @@ pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Option<
     if token.len() != 64 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let t = token.clone();
-    let found = state.with_db(move |c| users::session(c, &t)).await?;
-    Ok(found.map(|(user, csrf)| Auth {
-        user,
+    let now = crate::storage::now();
+    let found = match state.sessions.get(&token, now) {
+        Some(s) => Some(s),
+        None => {
+            let t = token.clone();
+            let read = state.with_db(move |c| users::session(c, &t)).await?;
+            read.map(|(user, csrf, expires_at)| {
+                let s = Session {
+                    user,
+                    csrf,
+                    expires_at,
+                };
+                state.sessions.put(&token, s.clone());
+                s
+            })
+        }
+    };
+    Ok(found.map(|s| Auth {
+        user: s.user,
         via,
         token,
-        csrf,
+        csrf: s.csrf,
     }))
 }
 
@@ -297,6 +313,7 @@ pub async fn post_logout(
     auth: Auth,
 ) -> Result<HttpResponse, ApiError> {
     auth.check_csrf(&req, None)?;
+    state.sessions.forget(&auth.token);
     let token = auth.token.clone();
     state
         .with_db(move |c| users::delete_session(c, &token))

@@ -149,6 +149,7 @@ pub async fn post_logout(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, ApiError> {
     auth.check_csrf(&req, Some(&form.csrf))?;
+    state.sessions.forget(&auth.token);
     let token = auth.token.clone();
     state
         .with_db(move |c| crate::storage::users::delete_session(c, &token))

@@ -32,6 +32,7 @@ pub mod register;
 pub mod reports;
 pub mod schools;
 pub mod search;
+pub mod sessions;
 pub mod teach;
 pub mod templates;
 
@@ -64,6 +65,8 @@ pub struct AppState {
     pub db_slots: std::sync::Arc<tokio::sync::Semaphore>,
     /// LTI: platforms' public keys and the tool's keys, cached.
     pub lti: std::sync::Arc<lti::LtiState>,
+    /// Sessions read in the last moments (answer saves come in streams).
+    pub sessions: std::sync::Arc<sessions::SessionCache>,
 }
 
 impl AppState {

@@ -64,9 +64,11 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(format!("-{}", self.child.id()))
+        // The shell's own `kill`: procps-ng 4.0.2's /usr/bin/kill (Debian 12) can take `-PGID` for
+        // `-1` and kill every process there is.
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(format!("kill -s KILL -- -{}", self.child.id()))
             .stderr(Stdio::null())
             .status();
         let _ = self.child.kill();

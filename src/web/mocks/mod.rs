@@ -813,17 +813,17 @@ pub async fn result(
     }
     let rules = state.mocks.pool(state).await?.rules.clone();
     let since = crate::storage::now() - time::Duration::days(i64::from(rules.cohort_days));
-    let bp = at.blueprint.clone();
-    let mut cohort = state
-        .with_db(move |c| attempts::cohort_passers(c, &bp, since))
-        .await?;
     let answers = marked_answers(state, &at).await?;
     let scores = scores_of(&at, &answers, &rules);
+    let (bp, total) = (at.blueprint.clone(), scores.total);
+    let (mut passers, above) = state
+        .with_db(move |c| attempts::cohort_standing(c, &bp, since, total))
+        .await?;
     if at.total.is_none() && scores.passed {
         // Not in the cohort's totals until its marks are written: it counts in its own ranking.
-        cohort.push(scores.total);
+        passers += 1;
     }
-    let grade = grading::grade(scores.total, scores.passed, &cohort, &rules);
+    let grade = grading::grade_at(above, passers, scores.passed, &rules);
     let grade_note = match (scores.passed, scores.pending_points) {
         (false, 0) => Some(
             "no grade: the pass rule is not met (every subject ≥ 60 and the total ≥ 120)"
@@ -879,7 +879,7 @@ pub async fn result(
         provisional: scores.pending_points > 0,
         grade,
         grade_note,
-        cohort_passers: cohort.len(),
+        cohort_passers: passers,
         cohort_days: rules.cohort_days,
         submitted_by: at.submitted_by,
         scores,
