@@ -291,16 +291,20 @@ pub fn save_batch(conn: &mut AnyConnection, saves: &[Save]) -> Result<Vec<bool>,
     let mut ids: Vec<&str> = saves.iter().map(|s| s.attempt_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let open = a::table
+    // By id alone, so that every lookup goes through the primary key: with `status = 'open'` in the
+    // query, SQLite's planner may walk the (status, deadline) index over every open attempt instead.
+    let rows = a::table
         .filter(a::id.eq_any(&ids))
-        .filter(a::status.eq("open"))
-        .select((a::id, a::deadline));
-    let open: HashMap<String, PrimitiveDateTime> = match conn {
-        AnyConnection::Sqlite(c) => open.load(c)?,
-        AnyConnection::Postgresql(c) => open.for_share().load(c)?,
-    }
-    .into_iter()
-    .collect();
+        .select((a::id, a::status, a::deadline));
+    let rows: Vec<(String, String, PrimitiveDateTime)> = match conn {
+        AnyConnection::Sqlite(c) => rows.load(c)?,
+        AnyConnection::Postgresql(c) => rows.for_share().load(c)?,
+    };
+    let open: HashMap<String, PrimitiveDateTime> = rows
+        .into_iter()
+        .filter(|(_, status, _)| status == "open")
+        .map(|(id, _, deadline)| (id, deadline))
+        .collect();
     let landed: Vec<bool> = saves
         .iter()
         .map(|s| open.get(&s.attempt_id).is_some_and(|d| *d > s.at))

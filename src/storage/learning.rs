@@ -163,25 +163,47 @@ pub fn observe_all(
     answers: &[Observation<'_>],
 ) -> Result<(), StorageError> {
     let mut l = learner(conn, user_id)?;
-    // Updated parameters, written at the end in question order: concurrent submissions then lock the
-    // shared rows in one order (PostgreSQL would otherwise find deadlocks between them).
-    let mut touched: std::collections::BTreeMap<String, ItemParams> =
-        std::collections::BTreeMap::new();
+    // What teaches the model, with each question's description (a case's parts share one item).
+    let mut described: HashMap<String, Vec<QuestionMeta>> = HashMap::new();
+    let mut taught: Vec<(QuestionMeta, f64, &Observation<'_>)> = Vec::new();
     for o in answers {
         let Some(y) = outcome(&o.mark) else {
-            continue;
-        };
-        let Some(meta) = metas(o.item).into_iter().find(|m| m.id == o.question_id) else {
             continue;
         };
         if o.response_id <= l.last_response {
             continue;
         }
+        let metas = described
+            .entry(o.item.id.to_string())
+            .or_insert_with(|| metas(o.item));
+        if let Some(meta) = metas.iter().find(|m| m.id == o.question_id) {
+            taught.push((meta.clone(), y, o));
+        }
+    }
+    if taught.is_empty() {
+        return Ok(());
+    }
+    // The questions' parameters in one read.
+    let ids: Vec<&str> = taught.iter().map(|(m, _, _)| m.id.as_str()).collect();
+    let mut stored: HashMap<String, ItemParams> = ip::table
+        .filter(ip::question_id.eq_any(&ids))
+        .select((ip::question_id, ip::a, ip::b, ip::var_b, ip::answers))
+        .load::<ParamRow>(conn)?
+        .into_iter()
+        .map(params_of)
+        .collect();
+    // Updated parameters, written at the end in question order: concurrent submissions then lock the
+    // shared rows in one order (PostgreSQL would otherwise find deadlocks between them).
+    let mut touched: std::collections::BTreeMap<String, ItemParams> =
+        std::collections::BTreeMap::new();
+    for (meta, y, o) in &taught {
         let mut p = match touched.remove(&meta.id) {
             Some(p) => p,
-            None => params(conn, &meta)?,
+            None => stored
+                .remove(&meta.id)
+                .unwrap_or_else(|| ItemParams::prior(meta.difficulty)),
         };
-        l.observe(&meta, &mut p, y, unix(o.at), o.response_id);
+        l.observe(meta, &mut p, *y, unix(o.at), o.response_id);
         touched.insert(meta.id.clone(), p);
     }
     if touched.is_empty() {

@@ -177,33 +177,77 @@ pub fn record_at(
     new: &NewResponse<'_>,
     at: PrimitiveDateTime,
 ) -> Result<i64, StorageError> {
-    let values = (
-        r::user_id.eq(new.user_id),
-        r::item_id.eq(new.item_id),
-        r::version.eq(new.version as i32),
-        r::question_id.eq(new.question_id),
-        r::variant.eq(new.variant as i64),
-        r::answer.eq(new.answer.to_string()),
-        r::awarded.eq(new.mark.awarded as i32),
-        r::max_points.eq(new.mark.max as i32),
-        r::state.eq(state_code(new.mark.state)),
-        r::seconds.eq(new.seconds.map(|s| s.min(i32::MAX as u32) as i32)),
-        r::context.eq(new.context.code()),
-        r::attempt_id.eq(new.attempt_id),
-        r::created_at.eq(at),
-    );
-    // `RETURNING` must be asked of the concrete connection (../shared/stack-notes.md).
-    let id: i64 = match conn {
-        AnyConnection::Sqlite(c) => diesel::insert_into(r::table)
-            .values(values)
-            .returning(r::id)
-            .get_result(c)?,
-        AnyConnection::Postgresql(c) => diesel::insert_into(r::table)
-            .values(values)
-            .returning(r::id)
-            .get_result(c)?,
+    let ids = record_all_at(conn, std::slice::from_ref(new), at)?;
+    ids.first()
+        .copied()
+        .ok_or_else(|| StorageError::Corrupt("no id returned for a new answer".into()))
+}
+
+/// Appends several answers given at `at` in one statement; returns their ids in the order given.
+/// Question ids must differ (one attempt's answers); otherwise they are appended one by one.
+pub fn record_all_at(
+    conn: &mut AnyConnection,
+    news: &[NewResponse<'_>],
+    at: PrimitiveDateTime,
+) -> Result<Vec<i64>, StorageError> {
+    let distinct: std::collections::HashSet<&str> = news.iter().map(|n| n.question_id).collect();
+    let batches: Vec<&[NewResponse<'_>]> = if distinct.len() == news.len() {
+        vec![news]
+    } else {
+        news.chunks(1).collect()
     };
-    Ok(id)
+    let mut out = Vec::with_capacity(news.len());
+    for batch in batches {
+        let by_question = insert(conn, batch, at)?;
+        for n in batch {
+            out.push(by_question.get(n.question_id).copied().ok_or_else(|| {
+                StorageError::Corrupt(format!("no id returned for {}", n.question_id))
+            })?);
+        }
+    }
+    Ok(out)
+}
+
+/// One multi-row insert; the new ids by question (the order of `RETURNING` rows is not promised).
+fn insert(
+    conn: &mut AnyConnection,
+    news: &[NewResponse<'_>],
+    at: PrimitiveDateTime,
+) -> Result<std::collections::HashMap<String, i64>, StorageError> {
+    let answers: Vec<String> = news.iter().map(|n| n.answer.to_string()).collect();
+    let values: Vec<_> = news
+        .iter()
+        .zip(&answers)
+        .map(|(new, answer)| {
+            (
+                r::user_id.eq(new.user_id),
+                r::item_id.eq(new.item_id),
+                r::version.eq(new.version as i32),
+                r::question_id.eq(new.question_id),
+                r::variant.eq(new.variant as i64),
+                r::answer.eq(answer),
+                r::awarded.eq(new.mark.awarded as i32),
+                r::max_points.eq(new.mark.max as i32),
+                r::state.eq(state_code(new.mark.state)),
+                r::seconds.eq(new.seconds.map(|s| s.min(i32::MAX as u32) as i32)),
+                r::context.eq(new.context.code()),
+                r::attempt_id.eq(new.attempt_id),
+                r::created_at.eq(at),
+            )
+        })
+        .collect();
+    // `RETURNING` must be asked of the concrete connection (../shared/stack-notes.md).
+    let ids: Vec<(i64, String)> = match conn {
+        AnyConnection::Sqlite(c) => diesel::insert_into(r::table)
+            .values(&values)
+            .returning((r::id, r::question_id))
+            .get_results(c)?,
+        AnyConnection::Postgresql(c) => diesel::insert_into(r::table)
+            .values(&values)
+            .returning((r::id, r::question_id))
+            .get_results(c)?,
+    };
+    Ok(ids.into_iter().map(|(id, q)| (q, id)).collect())
 }
 
 /// Whether the user has answered any question of the item.

@@ -342,26 +342,32 @@ async fn a_mock_is_sat_saved_resumed_and_graded_by_the_rules() {
     }
 }
 
+/// A paid candidate (its token) who has just started a mock of `blueprint` (its id).
+async fn paid_candidate_sitting(app: &TestApp, blueprint: &str) -> (String, String) {
+    app.add_user(Role::Admin, "root", "admin-password");
+    let admin = bearer(&app.login("root", "admin-password").await);
+    open_sitting(app, &admin, "test-1").await;
+    let (_, c) = paid(app, &admin, 1).await;
+    let r = app
+        .send(
+            "POST",
+            "/api/v1/mocks",
+            Some(json!({"blueprint": blueprint})),
+            &bearer(&c),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["attempt_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (c, id)
+}
+
 #[actix_web::test]
 async fn the_server_submits_at_the_deadline_and_refuses_late_answers() {
     for app in spawn_apps(Some(&bank())).await {
-        app.add_user(Role::Admin, "root", "admin-password");
-        let admin = bearer(&app.login("root", "admin-password").await);
-        open_sitting(&app, &admin, "test-1").await;
-        let (_, c) = paid(&app, &admin, 1).await;
-        let r = app
-            .send(
-                "POST",
-                "/api/v1/mocks",
-                Some(json!({"blueprint": "B"})),
-                &bearer(&c),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{}", r.body);
-        let id = r.json()["attempt_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let (c, id) = paid_candidate_sitting(&app, "B").await;
         let (slot, v) = answers(&app, &id, true).remove(0);
         let ok = app
             .send(
@@ -550,5 +556,48 @@ async fn marks_are_written_after_the_submission_exactly_as_the_result_said() {
         let logged =
             tiku::storage::responses::of_attempt(&mut conn, &id2).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(logged.len(), 5);
+    }
+}
+
+#[actix_web::test]
+async fn a_batch_of_saves_lands_only_on_open_attempts_before_their_deadline_and_the_last_save_wins()
+{
+    for app in spawn_apps(Some(&bank())).await {
+        let (_, id) = paid_candidate_sitting(&app, "B").await;
+        let mut given = answers(&app, &id, true).into_iter();
+        let (Some((s1, right)), Some((s2, other))) = (given.next(), given.next()) else {
+            panic!("the paper has fewer than two questions")
+        };
+        let db = Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = db.conn().unwrap_or_else(|e| panic!("{e}"));
+        let now = tiku::storage::now();
+        let save = |attempt: &str, slot: &str, answer: &Value, at| attempts::Save {
+            attempt_id: attempt.to_owned(),
+            slot: slot.to_owned(),
+            answer: answer.to_string(),
+            at,
+        };
+        let landed = attempts::save_all(
+            &mut conn,
+            &[
+                save(&id, &s1, &json!("first"), now),
+                save(&id, &s1, &right, now),
+                save("no-such-attempt", &s1, &right, now),
+                save(&id, &s2, &other, now + time::Duration::hours(4)),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(landed, vec![true, true, false, false]);
+        let stored = attempts::answers(&mut conn, &id).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(stored.get(&s1).map(|(v, _)| v), Some(&right));
+        assert!(!stored.contains_key(&s2), "a save past the deadline landed");
+        // Once submitted, nothing lands.
+        tiku::storage::conn::write_tx(&mut conn, |c| {
+            attempts::claim_submission(c, &id, "candidate", now)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let after = attempts::save_all(&mut conn, &[save(&id, &s2, &other, now)])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(after, vec![false]);
     }
 }

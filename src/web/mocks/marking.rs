@@ -97,25 +97,8 @@ pub fn provisional(
 ) -> Vec<responses::Response> {
     let when = at.submitted_at.unwrap_or(at.started_at);
     mark_saved(at, saved, versions)
-        .into_iter()
-        .map(|m| {
-            let q = &at.paper.questions[m.question];
-            responses::Response {
-                id: 0,
-                user_id: at.user_id.clone(),
-                item_id: q.item_id.clone(),
-                version: q.version,
-                question_id: q.question_id.clone(),
-                variant: q.variant,
-                answer: m.answer,
-                mark: m.mark,
-                seconds: Some(m.seconds),
-                context: Context::Mock,
-                attempt_id: Some(at.id.clone()),
-                created_at: when,
-                marked_version: None,
-            }
-        })
+        .iter()
+        .map(|m| logged(at, m, 0, when))
         .collect()
 }
 
@@ -130,12 +113,11 @@ pub fn mark_attempt(
     let saved = attempts::answers(conn, &at.id)?;
     let marked = mark_saved(at, &saved, versions);
     let now = crate::storage::now();
-    let mut observed = Vec::with_capacity(marked.len());
-    for m in &marked {
-        let q = &at.paper.questions[m.question];
-        let rid = responses::record_at(
-            conn,
-            &NewResponse {
+    let news: Vec<NewResponse<'_>> = marked
+        .iter()
+        .map(|m| {
+            let q = &at.paper.questions[m.question];
+            NewResponse {
                 user_id: &at.user_id,
                 item_id: &q.item_id,
                 version: q.version,
@@ -146,23 +128,54 @@ pub fn mark_attempt(
                 seconds: Some(m.seconds),
                 context: Context::Mock,
                 attempt_id: Some(&at.id),
-            },
-            now,
-        )?;
-        observed.push(learning::Observation {
-            response_id: rid,
+            }
+        })
+        .collect();
+    let ids = responses::record_all_at(conn, &news, now)?;
+    let observed: Vec<learning::Observation<'_>> = marked
+        .iter()
+        .zip(&ids)
+        .map(|(m, &response_id)| learning::Observation {
+            response_id,
             item: m.shown.as_ref(),
-            question_id: &q.question_id,
+            question_id: &at.paper.questions[m.question].question_id,
             mark: m.mark,
             at: now,
-        });
-    }
+        })
+        .collect();
     learning::observe_all(conn, &at.user_id, &observed)?;
-    let scores = super::refresh_totals(conn, at, rules)?;
+    // The totals from the marks just written (as `refresh_totals` would read them back).
+    let logged: Vec<responses::Response> = marked
+        .iter()
+        .zip(&ids)
+        .map(|(m, &id)| logged(at, m, id, now))
+        .collect();
+    let scores = super::scores_of(at, &logged, rules);
+    attempts::set_totals(conn, &at.id, scores.total, scores.passed)?;
     if at.assessment_id.is_some() {
         crate::web::schools::outcome::enqueue(conn, at, &scores)?;
     }
     Ok(())
+}
+
+/// A marked answer as the answer log holds it.
+fn logged(at: &Attempt, m: &MarkedAnswer, id: i64, when: PrimitiveDateTime) -> responses::Response {
+    let q = &at.paper.questions[m.question];
+    responses::Response {
+        id,
+        user_id: at.user_id.clone(),
+        item_id: q.item_id.clone(),
+        version: q.version,
+        question_id: q.question_id.clone(),
+        variant: q.variant,
+        answer: m.answer.clone(),
+        mark: m.mark,
+        seconds: Some(m.seconds),
+        context: Context::Mock,
+        attempt_id: Some(at.id.clone()),
+        created_at: when,
+        marked_version: None,
+    }
 }
 
 /// How long the exam's rules are reused before they are read again.
