@@ -22,16 +22,18 @@
 //! - next-answer prediction (random practice, each prediction made before the answer is applied): AUC and
 //!   log loss of the model, of the overall proportion correct (Laplace-smoothed) and of the per-knowledge-
 //!   point proportion (smoothed towards the overall one);
-//! - precision of the three weakest knowledge points after 30, 60 and 120 answers — weakest meaning the
-//!   lowest expected share of right answers on the point's own questions, i.e. what the point costs on a
-//!   paper (true: from the true chances; found: from the model's predicted chances, or the per-point
-//!   proportion for the baseline);
+//! - precision of the three weakest knowledge points after 30, 60 and 120 answers, in two meanings of
+//!   "weakest": as the dashboard ranks them (the lowest true ability on the point against the lowest
+//!   mastery the model reports), and by what the point costs on a paper (the lowest expected share of
+//!   right answers on the point's own questions: true chances against the model's predicted chances);
+//!   the per-point proportion correct is the baseline for both;
 //! - mean absolute error of the predicted full-mock total against the candidate's true expected total
 //!   (the same paper formula with true chances), for the model and the per-point baseline;
 //! - answers needed, under adaptive and under random practice, until the mean weakest-3 precision over the
-//!   evaluation candidates reaches 0.8 (checked every 10 answers, up to 1,500).
+//!   evaluation candidates reaches 0.8 (checked every 10 answers, up to 3,000), in both meanings.
 //!
-//! Run: `cargo bench --bench learner` (about 80 s here); `TIKU_BENCH_REPORT=benches/RESULTS-learner.md`
+//! Run: `cargo bench --bench learner` (about 3 minutes here; `TIKU_LEARNER_WORLDS=1` runs the first world
+//! only, `TIKU_LEARNER_MAX=400` stops each candidate earlier); `TIKU_BENCH_REPORT=benches/RESULTS-learner.md`
 //! also writes the report. Without `--bench` (`cargo test --benches`) it returns at once.
 
 use std::collections::{BTreeMap, HashMap};
@@ -53,8 +55,19 @@ const CALIBRATION: usize = 200;
 const CALIBRATION_ANSWERS: usize = 150;
 const EVALUATION: usize = 80;
 const CHECKPOINTS: [usize; 3] = [30, 60, 120];
-const MAX_ANSWERS: usize = 1500;
+/// Answers per evaluation candidate (`TIKU_LEARNER_MAX`, default 3 000).
+fn max_answers() -> usize {
+    std::env::var("TIKU_LEARNER_MAX")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000)
+}
 const SLIP: f64 = 0.05;
+/// The two meanings of "the three weakest knowledge points" the harness measures.
+const MEANINGS: [&str; 2] = [
+    "as the dashboard ranks them (lowest ability; found: lowest mastery)",
+    "by what they cost on a paper (lowest expected share of right answers on the point's own questions)",
+];
 
 fn uniform(rng: &mut Xoshiro256PlusPlus) -> f64 {
     (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
@@ -233,9 +246,10 @@ struct Record {
     model: Vec<(f64, f64)>,
     overall: Vec<(f64, f64)>,
     per_tag: Vec<(f64, f64)>,
-    /// Weakest-3 precision at every 10 answers (model), and per-tag baseline at the checkpoints.
-    precision: Vec<f64>,
-    baseline_precision: Vec<f64>,
+    /// Weakest-3 precision at every 10 answers (model), and per-tag baseline at the checkpoints; by
+    /// each meaning of "weakest" ([`MEANINGS`]).
+    precision: [Vec<f64>; 2],
+    baseline_precision: [Vec<f64>; 2],
     /// |predicted − true| total at the checkpoints: model, per-tag baseline.
     score_error: Vec<f64>,
     baseline_error: Vec<f64>,
@@ -322,27 +336,37 @@ impl Sim<'_> {
                 && done % 10 == 0
             {
                 {
-                    // Weakest = the lowest expected share of right answers on the point's own
-                    // questions (what the point costs on a paper): true chances for the truth, the
-                    // model's predicted chances for what it found.
-                    let truth = lowest3(&self.tags, |t| {
-                        mean(
-                            self.by_tag[t]
-                                .iter()
-                                .map(|&i| person.chance(&self.exam.questions[i], i, &self.truth)),
-                        )
-                    });
-                    let found = lowest3(&self.tags, |t| {
-                        mean(
-                            self.by_tag[t]
-                                .iter()
-                                .map(|&i| learner.predict(&self.exam.questions[i], &params[i])),
-                        )
-                    });
-                    r.precision.push(precision(&found, &truth));
+                    // Weakest (1) as the dashboard ranks: the lowest ability (true) against the
+                    // lowest mastery (the model's); (2) by what the point costs on a paper: the
+                    // lowest expected share of right answers on the point's own questions, from the
+                    // true chances and from the model's predicted chances.
+                    let truth =
+                        [
+                            lowest3(&self.tags, |t| person.ability(t)),
+                            lowest3(&self.tags, |t| {
+                                mean(self.by_tag[t].iter().map(|&i| {
+                                    person.chance(&self.exam.questions[i], i, &self.truth)
+                                }))
+                            }),
+                        ];
+                    let found = [
+                        lowest3(&self.tags, |t| learner.mastery(t).0),
+                        lowest3(&self.tags, |t| {
+                            mean(
+                                self.by_tag[t]
+                                    .iter()
+                                    .map(|&i| learner.predict(&self.exam.questions[i], &params[i])),
+                            )
+                        }),
+                    ];
+                    for ((p, f), t) in r.precision.iter_mut().zip(&found).zip(&truth) {
+                        p.push(precision(f, t));
+                    }
                     if CHECKPOINTS.contains(&done) {
                         let base = lowest3(&self.tags, |t| counts.tag(t));
-                        r.baseline_precision.push(precision(&base, &truth));
+                        for (p, t) in r.baseline_precision.iter_mut().zip(&truth) {
+                            p.push(precision(&base, t));
+                        }
                         let lookup = |q: &QuestionMeta| params[index[q.id.as_str()]].clone();
                         let pred =
                             predict(&learner, self.exam, &lookup, &self.rules, &[], 100, seed);
@@ -425,6 +449,7 @@ fn run_world(
             c as u64,
         );
     }
+    let max = max_answers();
     let mut random = Vec::new();
     let mut adaptive = Vec::new();
     for c in 0..EVALUATION {
@@ -434,7 +459,7 @@ fn run_world(
             &mut person.clone(),
             &mut params.clone(),
             false,
-            MAX_ANSWERS,
+            max,
             &mut rng,
             Some(&mut r),
             c as u64,
@@ -445,7 +470,7 @@ fn run_world(
             &mut person.clone(),
             &mut params.clone(),
             true,
-            MAX_ANSWERS,
+            max,
             &mut rng,
             Some(&mut r),
             c as u64,
@@ -491,39 +516,54 @@ fn run_world(
     }
     let _ = writeln!(
         report,
-        "\nWeakest three knowledge points found (mean precision) and predicted full-mock total (mean absolute error, points of 200):\n\n| answers | model, adaptive | model, random | per-point proportion, random | total error: model (adaptive) | model (random) | per-point baseline (random) |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "\nPredicted full-mock total (mean absolute error, points of 200):\n\n| answers | model (adaptive) | model (random) | per-point baseline (random) |\n| ---: | ---: | ---: | ---: |"
     );
     for (k, n) in CHECKPOINTS.iter().enumerate() {
-        let at = n / 10 - 1;
         let _ = writeln!(
             report,
-            "| {n} | {:.2} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1} |",
-            mean(adaptive.iter().map(|r| r.precision[at])),
-            mean(random.iter().map(|r| r.precision[at])),
-            mean(random.iter().map(|r| r.baseline_precision[k])),
+            "| {n} | {:.1} | {:.1} | {:.1} |",
             mean(adaptive.iter().map(|r| r.score_error[k])),
             mean(random.iter().map(|r| r.score_error[k])),
             mean(random.iter().map(|r| r.baseline_error[k])),
         );
     }
-    let needed = |rs: &[Record]| -> Option<usize> {
-        (0..MAX_ANSWERS / 10)
-            .find(|&i| mean(rs.iter().map(|r| r.precision[i])) >= 0.8)
-            .map(|i| (i + 1) * 10)
-    };
-    let (na, nr) = (needed(&adaptive), needed(&random));
-    let show = |n: Option<usize>| n.map_or(format!("> {MAX_ANSWERS}"), |n| n.to_string());
-    let ratio = match (na, nr) {
-        (Some(a), Some(r)) => format!("{:.0} %", 100.0 * a as f64 / r as f64),
-        (Some(a), None) => format!("< {:.0} %", 100.0 * a as f64 / MAX_ANSWERS as f64),
-        _ => "n/a".to_owned(),
-    };
-    let _ = writeln!(
-        report,
-        "\nAnswers until the mean weakest-3 precision reaches 0.8: adaptive {}, random {}; adaptive needs {ratio} of random's answers.",
-        show(na),
-        show(nr)
-    );
+    for (m, meaning) in MEANINGS.iter().enumerate() {
+        let _ = writeln!(
+            report,
+            "\nThe three weakest knowledge points, {meaning}: mean precision of those found\n\n| answers | model, adaptive | model, random | per-point proportion, random |\n| ---: | ---: | ---: | ---: |"
+        );
+        for (k, n) in CHECKPOINTS.iter().enumerate() {
+            let at = n / 10 - 1;
+            let _ = writeln!(
+                report,
+                "| {n} | {:.2} | {:.2} | {:.2} |",
+                mean(adaptive.iter().map(|r| r.precision[m][at])),
+                mean(random.iter().map(|r| r.precision[m][at])),
+                mean(random.iter().map(|r| r.baseline_precision[m][k])),
+            );
+        }
+        let needed = |rs: &[Record]| -> Option<usize> {
+            (0..max / 10)
+                .find(|&i| mean(rs.iter().map(|r| r.precision[m][i])) >= 0.8)
+                .map(|i| (i + 1) * 10)
+        };
+        let (na, nr) = (needed(&adaptive), needed(&random));
+        let show = |n: Option<usize>| n.map_or(format!("> {max}"), |n| n.to_string());
+        let ratio = match (na, nr) {
+            (Some(a), Some(r)) => format!("{:.0} %", 100.0 * a as f64 / r as f64),
+            (Some(a), None) => format!("< {:.0} %", 100.0 * a as f64 / max as f64),
+            _ => "n/a".to_owned(),
+        };
+        let last = max / 10 - 1;
+        let _ = writeln!(
+            report,
+            "\nAnswers until the mean precision reaches 0.8: adaptive {}, random {}; adaptive needs {ratio} of random's answers. Precision after {max}: adaptive {:.2}, random {:.2}.",
+            show(na),
+            show(nr),
+            mean(adaptive.iter().map(|r| r.precision[m][last])),
+            mean(random.iter().map(|r| r.precision[m][last])),
+        );
+    }
 }
 
 fn main() {
@@ -561,11 +601,18 @@ fn main() {
         time::OffsetDateTime::now_utc().date(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    let worlds: usize = std::env::var("TIKU_LEARNER_WORLDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     for (world, spread) in [
         (World::Static, Spread::Distinct),
         (World::Growing, Spread::Distinct),
         (World::Static, Spread::Continuous),
-    ] {
+    ]
+    .into_iter()
+    .take(worlds)
+    {
         run_world(&exam, &tags, world, spread, &mut report);
     }
     // The cost of one update, measured on the model alone.

@@ -23,12 +23,13 @@ use super::review::{Card, review};
 /// The key of the global term.
 pub const GLOBAL: &str = "*";
 /// Prior variance of the global ability.
-const PRIOR_GLOBAL: f64 = 1.0;
-/// Prior variance of a chapter's offset (depth 1), and of deeper offsets. Wide enough for a point never
-/// studied (several units below the rest) to show after a dozen answers, narrow enough for a point with
-/// two or three answers to stay near its chapter.
-const PRIOR_CHAPTER: f64 = 0.5;
-const PRIOR_LEAF: f64 = 0.8;
+pub const PRIOR_GLOBAL: f64 = 1.0;
+/// Prior variance of a chapter's offset (depth 1), and of deeper offsets. A knowledge point's offset is
+/// the wide one: a point never studied sits two or three units below the rest, and with a narrow prior
+/// its first wrong answers would be blamed on its chapter (making its siblings look weak too) and on the
+/// global ability; chapters differ less.
+const PRIOR_CHAPTER: f64 = 0.3;
+const PRIOR_LEAF: f64 = 2.0;
 /// Variance added per day to every term (abilities drift as candidates learn), up to the prior.
 const DRIFT_PER_DAY: f64 = 0.01;
 /// Variance never falls below these (the model keeps listening).

@@ -30,6 +30,15 @@ pub const READY: f64 = 0.75;
 /// Answers a weak knowledge point is planned to need.
 const ANSWERS_PER_WEAK_POINT: u32 = 12;
 
+/// How many weakest knowledge points practice tries to tell apart from the rest (the dashboard names them
+/// first).
+pub const WEAKEST: usize = 3;
+/// Half-width, in standard deviations, of the confidence bounds that decide whether the weakest points
+/// are told apart.
+const SEPARATION: f64 = 1.0;
+/// The bonus of the knowledge point whose next answer best tells the weakest points from the rest.
+const DIAGNOSIS: f64 = 1.5;
+
 /// How much to explore: fully early on, half in the last two weeks before the test.
 pub fn exploration(days_left: Option<i64>) -> f64 {
     match days_left {
@@ -66,11 +75,7 @@ fn utility(
     let fit = (-(p - TARGET).powi(2) / (2.0 * FIT_WIDTH * FIT_WIDTH)).exp();
     let weakness = 1.0 - 1.0 / (1.0 + (-(belief.mean - explore * sd)).exp());
     let novelty = explore * NOVELTY / (1.0 + f64::from(belief.answers));
-    // What an answer would tell: the question's Fisher information at the current estimate (questions
-    // that can be guessed tell less).
-    let s = 1.0 / (1.0 + (-params.a * (belief.mean - params.b)).exp());
-    let dp = (1.0 - q.guess) * params.a * s * (1.0 - s);
-    let info = dp * dp / (p * (1.0 - p)).max(1e-6);
+    let info = information(q, belief, params);
     let mut u = weakness + novelty + 0.2 * weight - FATIGUE * lately as f64
         + 0.1 * fit
         + INFORMATION * info;
@@ -78,6 +83,49 @@ fn utility(
         u += 0.3 + 0.2 * late.min(7.0) / 7.0;
     }
     u
+}
+
+/// The knowledge point whose next answer best tells the [`WEAKEST`] points from the rest, or none once
+/// they are told apart: the LUCB rule for finding the lowest few of many uncertain means. Of the points
+/// now ranked weakest, the one that may yet be stronger than it looks (highest upper bound); of the
+/// others, the one that may be weaker (lowest lower bound); while those bounds overlap, the less certain
+/// of the two. Abilities are compared without the global term, which every point shares.
+fn probe<'a>(learner: &Learner, tags: &[&'a TagCode]) -> Option<&'a TagCode> {
+    if tags.len() <= WEAKEST {
+        return None;
+    }
+    let global = learner
+        .nodes
+        .get(super::model::GLOBAL)
+        .map_or(super::model::PRIOR_GLOBAL, |n| n.var);
+    let mut ranked: Vec<(f64, f64, &TagCode)> = tags
+        .iter()
+        .map(|t| {
+            let (mean, var) = learner.ability(t);
+            (mean, (var - global).max(1e-6).sqrt(), *t)
+        })
+        .collect();
+    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(b.2)));
+    let (weakest, rest) = ranked.split_at(WEAKEST);
+    let upper = weakest
+        .iter()
+        .max_by(|a, b| (a.0 + SEPARATION * a.1).total_cmp(&(b.0 + SEPARATION * b.1)))?;
+    let lower = rest
+        .iter()
+        .min_by(|a, b| (a.0 - SEPARATION * a.1).total_cmp(&(b.0 - SEPARATION * b.1)))?;
+    if upper.0 + SEPARATION * upper.1 <= lower.0 - SEPARATION * lower.1 {
+        return None;
+    }
+    Some(if upper.1 >= lower.1 { upper.2 } else { lower.2 })
+}
+
+/// What an answer would tell about the ability: the question's Fisher information at the current
+/// estimate (questions that can be guessed tell less).
+fn information(q: &QuestionMeta, belief: &Belief, params: &ItemParams) -> f64 {
+    let p = super::model::chance(belief.mean, belief.var, params, q.guess);
+    let s = 1.0 / (1.0 + (-params.a * (belief.mean - params.b)).exp());
+    let dp = (1.0 - q.guess) * params.a * s * (1.0 - s);
+    dp * dp / (p * (1.0 - p)).max(1e-6)
 }
 
 /// The item to serve next among `questions` (several may belong to one case item), or none when every
@@ -113,6 +161,14 @@ pub fn choose(
             *lately.entry(t).or_default() += 1;
         }
     }
+    let mut tags: Vec<&TagCode> = questions
+        .iter()
+        .map(|q| &q.tag)
+        .filter(|t| weights.get(*t).is_some_and(|w| *w > 0.0))
+        .collect();
+    tags.sort();
+    tags.dedup();
+    let probed = probe(learner, &tags);
     for q in questions {
         if recent_items.contains(q.item_id.as_str()) {
             continue;
@@ -134,6 +190,11 @@ pub fn choose(
             recent_on_tag,
             at,
         );
+        let u = if probed == Some(&q.tag) {
+            u + explore * DIAGNOSIS
+        } else {
+            u
+        };
         let e = best.entry(q.item_id.as_str()).or_insert(f64::MIN);
         *e = e.max(u);
     }
@@ -191,6 +252,38 @@ mod tests {
             difficulty,
             points: 1,
         }
+    }
+
+    #[test]
+    fn practice_probes_the_point_that_may_be_among_the_weakest_until_they_are_told_apart() {
+        let tags = ["T1.1", "T2.1", "T3.1", "T4.1", "T5.1"];
+        let codes: Vec<TagCode> = tags
+            .iter()
+            .map(|t| TagCode::parse(t).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        let refs: Vec<&TagCode> = codes.iter().collect();
+        let mut l = Learner::default();
+        let mut n = 0;
+        // Three points missed again and again, one answered right again and again; T5.1 never seen.
+        for _ in 0..20 {
+            for (t, right) in [("T1.1", 0.0), ("T2.1", 0.0), ("T3.1", 0.0), ("T4.1", 1.0)] {
+                n += 1;
+                l.observe(
+                    &q(&format!("Q{t}"), t, 3),
+                    &mut ItemParams::prior(3),
+                    right,
+                    n,
+                    n,
+                );
+            }
+        }
+        assert_eq!(probe(&l, &refs).map(TagCode::as_str), Some("T5.1"));
+        // Once the unseen point has shown itself strong, the weakest three stand apart.
+        for _ in 0..20 {
+            n += 1;
+            l.observe(&q("QT5", "T5.1", 3), &mut ItemParams::prior(3), 1.0, n, n);
+        }
+        assert_eq!(probe(&l, &refs), None);
     }
 
     #[test]
