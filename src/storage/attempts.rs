@@ -333,6 +333,7 @@ pub fn save_batch(conn: &mut AnyConnection, saves: &[Save]) -> Result<Vec<bool>,
             aa::answer.eq(excluded(aa::answer)),
             aa::saved_at.eq(excluded(aa::saved_at)),
         );
+        // Once per backend: `MultiConnection` has no `ON CONFLICT` (nor multi-row `VALUES`).
         match conn {
             AnyConnection::Sqlite(c) => diesel::insert_into(aa::table)
                 .values(&values)

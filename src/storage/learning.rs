@@ -206,9 +206,6 @@ pub fn observe_all(
         l.observe(meta, &mut p, *y, unix(o.at), o.response_id);
         touched.insert(meta.id.clone(), p);
     }
-    if touched.is_empty() {
-        return Ok(());
-    }
     for (id, p) in &touched {
         save_params(conn, id, p)?;
     }

@@ -98,7 +98,7 @@ pub fn provisional(
     let when = at.submitted_at.unwrap_or(at.started_at);
     mark_saved(at, saved, versions)
         .iter()
-        .map(|m| logged(at, m, 0, when))
+        .map(|m| logged(at, m, when))
         .collect()
 }
 
@@ -145,12 +145,11 @@ pub fn mark_attempt(
         .collect();
     learning::observe_all(conn, &at.user_id, &observed)?;
     // The totals from the marks just written (as `refresh_totals` would read them back).
-    let logged: Vec<responses::Response> = marked
+    let by_question: HashMap<&str, Mark> = marked
         .iter()
-        .zip(&ids)
-        .map(|(m, &id)| logged(at, m, id, now))
+        .map(|m| (at.paper.questions[m.question].question_id.as_str(), m.mark))
         .collect();
-    let scores = super::scores_of(at, &logged, rules);
+    let scores = super::scores_by_question(at, &by_question, rules);
     attempts::set_totals(conn, &at.id, scores.total, scores.passed)?;
     if at.assessment_id.is_some() {
         crate::web::schools::outcome::enqueue(conn, at, &scores)?;
@@ -158,11 +157,11 @@ pub fn mark_attempt(
     Ok(())
 }
 
-/// A marked answer as the answer log holds it.
-fn logged(at: &Attempt, m: &MarkedAnswer, id: i64, when: PrimitiveDateTime) -> responses::Response {
+/// A marked answer as the answer log will hold it (its id not known yet).
+fn logged(at: &Attempt, m: &MarkedAnswer, when: PrimitiveDateTime) -> responses::Response {
     let q = &at.paper.questions[m.question];
     responses::Response {
-        id,
+        id: 0,
         user_id: at.user_id.clone(),
         item_id: q.item_id.clone(),
         version: q.version,

@@ -699,6 +699,15 @@ pub fn scores_of(at: &Attempt, answers: &[responses::Response], rules: &ExamRule
         .iter()
         .map(|r| (r.question_id.as_str(), r.mark))
         .collect();
+    scores_by_question(at, &by_question, rules)
+}
+
+/// The scores of an attempt from the marks of its answered questions, by question id.
+pub fn scores_by_question(
+    at: &Attempt,
+    by_question: &HashMap<&str, Mark>,
+    rules: &ExamRules,
+) -> Scores {
     let marked: Vec<Marked> = at
         .paper
         .questions
