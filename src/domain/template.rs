@@ -236,18 +236,24 @@ fn describe(values: &Values) -> String {
 }
 
 impl Var {
-    /// Every value the variable can take, in order (ranges are stepped from `min`).
-    pub fn choices(&self) -> Result<Vec<f64>, TemplateError> {
+    /// How many values the variable can take.
+    pub fn count(&self) -> Result<usize, TemplateError> {
         match &self.domain {
-            VarDomain::Values(v) if !v.is_empty() => Ok(v.clone()),
+            VarDomain::Values(v) if !v.is_empty() => Ok(v.len()),
             VarDomain::Range { min, max, step } if *step > 0.0 && max >= min => {
-                let n = ((max - min) / step + 1e-9).floor() as u64;
-                let dec = self.decimals.max(6) as i32;
-                Ok((0..=n)
-                    .map(|i| round_to(min + i as f64 * step, dec))
-                    .collect())
+                Ok(((max - min) / step + 1e-9).floor() as usize + 1)
             }
             _ => Err(TemplateError::EmptyDomain(self.name.clone())),
+        }
+    }
+
+    /// The variable's `i`-th value, in order (ranges are stepped from `min`); `i` below `count()`.
+    pub fn value_at(&self, i: usize) -> f64 {
+        match &self.domain {
+            VarDomain::Values(v) => v.get(i).copied().unwrap_or(f64::NAN),
+            VarDomain::Range { min, step, .. } => {
+                round_to(min + i as f64 * step, self.decimals.max(6) as i32)
+            }
         }
     }
 }
@@ -258,9 +264,9 @@ impl Template {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let mut values = Values::new();
         for var in &self.vars {
-            let choices = var.choices()?;
-            let pick = choices[rng.random_range(0..choices.len())];
-            values.insert(var.name.clone(), pick);
+            // Only the drawn value is computed: a range may hold thousands.
+            let n = var.count()?;
+            values.insert(var.name.clone(), var.value_at(rng.random_range(0..n)));
         }
         self.derive(values)
     }
@@ -426,6 +432,37 @@ mod tests {
         assert_eq!(eval("min(3, 7.5)", &v)?, 3.0);
         assert_eq!(eval("ceil(28.1 / 28)", &v)?, 2.0);
         assert_eq!(eval("round(1234.5678, 2) * 2", &v)?, 2469.14);
+        Ok(())
+    }
+
+    #[test]
+    fn a_drawn_range_value_is_the_stepped_value_at_the_drawn_index() -> Result<(), TemplateError> {
+        // The variant a paper stores must keep drawing the same values: the draw picks an index
+        // uniformly below the count of stepped values and takes that value, as it always did.
+        let var = Var {
+            name: "qty".into(),
+            domain: VarDomain::Range {
+                min: 0.5,
+                max: 120.0,
+                step: 0.25,
+            },
+            decimals: 2,
+        };
+        let all: Vec<f64> = (0..=((120.0 - 0.5) / 0.25 + 1e-9_f64).floor() as u64)
+            .map(|i| round_to(0.5 + i as f64 * 0.25, 6))
+            .collect();
+        assert_eq!(var.count()?, all.len());
+        assert_eq!(var.count()?, 479);
+        let t = Template {
+            vars: vec![var],
+            derived: vec![],
+            examples: vec![],
+        };
+        for seed in 0..200u64 {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let expected = all[rng.random_range(0..all.len())];
+            assert_eq!(t.draw(seed)?.get("qty"), Some(&expected), "seed {seed}");
+        }
         Ok(())
     }
 

@@ -6,7 +6,7 @@
 //! deadline — checked in the same transaction, under a lock a submission must wait for, so no save lands
 //! after a submission on any server.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -226,28 +226,18 @@ pub fn open_at(
 /// the shipped pool, so older papers than these no longer change which items come first.
 pub const SEEN_PAPERS: i64 = 12;
 
-/// The items of a user's latest papers (to avoid them first).
-pub fn seen_items(
-    conn: &mut AnyConnection,
-    user_id: &str,
-) -> Result<HashSet<String>, StorageError> {
-    let latest: Vec<String> = a::table
+/// The item lists (ids separated by spaces) of a user's latest papers, to avoid those items first;
+/// one query.
+pub fn seen_items(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<String>, StorageError> {
+    let latest = a::table
         .filter(a::user_id.eq(user_id))
         .order(a::started_at.desc())
         .limit(SEEN_PAPERS)
-        .select(a::id)
-        .load(conn)?;
-    let lists: Vec<String> = ai::table
-        .filter(ai::attempt_id.eq_any(&latest))
+        .select(a::id);
+    Ok(ai::table
+        .filter(ai::attempt_id.eq_any(latest))
         .select(ai::items)
-        .load(conn)?;
-    let mut seen = HashSet::new();
-    for id in lists.iter().flat_map(|l| l.split_whitespace()) {
-        if !seen.contains(id) {
-            seen.insert(id.to_owned());
-        }
-    }
-    Ok(seen)
+        .load(conn)?)
 }
 
 /// The saved answers of an attempt, by slot.

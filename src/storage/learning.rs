@@ -43,6 +43,22 @@ pub fn learner(conn: &mut AnyConnection, user_id: &str) -> Result<Learner, Stora
     }
 }
 
+/// The candidate's beliefs, their row locked until the transaction ends on PostgreSQL (SQLite's write
+/// transaction holds the write lock already), so that a practice answer and a mock's marks for the same
+/// candidate cannot overwrite each other.
+fn locked_learner(conn: &mut AnyConnection, user_id: &str) -> Result<Learner, StorageError> {
+    let q = lm::table.filter(lm::user_id.eq(user_id)).select(lm::model);
+    let row: Option<String> = match conn {
+        AnyConnection::Sqlite(c) => q.first(c).optional()?,
+        AnyConnection::Postgresql(c) => q.for_update().first(c).optional()?,
+    };
+    match row {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| StorageError::Corrupt(format!("learner model of {user_id}: {e}"))),
+        None => Ok(Learner::default()),
+    }
+}
+
 fn save_learner(conn: &mut AnyConnection, user_id: &str, l: &Learner) -> Result<(), StorageError> {
     let json = serde_json::to_string(l).map_err(|e| StorageError::Corrupt(e.to_string()))?;
     let n = diesel::update(lm::table.filter(lm::user_id.eq(user_id)))
@@ -99,26 +115,106 @@ pub fn params(conn: &mut AnyConnection, meta: &QuestionMeta) -> Result<ItemParam
     Ok(row.map_or_else(|| ItemParams::prior(meta.difficulty), |r| params_of(r).1))
 }
 
-fn save_params(conn: &mut AnyConnection, id: &str, p: &ItemParams) -> Result<(), StorageError> {
-    let n = diesel::update(ip::table.filter(ip::question_id.eq(id)))
-        .set((
-            ip::a.eq(p.a),
-            ip::b.eq(p.b),
-            ip::var_b.eq(p.var_b),
-            ip::answers.eq(p.answers as i32),
-        ))
-        .execute(conn)?;
-    if n == 0 {
-        diesel::insert_into(ip::table)
-            .values((
-                ip::question_id.eq(id),
-                ip::a.eq(p.a),
-                ip::b.eq(p.b),
-                ip::var_b.eq(p.var_b),
-                ip::answers.eq(p.answers as i32),
-            ))
-            .execute(conn)?;
+/// The parameters of the questions (`ids` sorted), locked until the transaction ends so that concurrent
+/// markings cannot lose each other's updates: rows locked in question order on PostgreSQL (no deadlock
+/// between markings), while a SQLite write transaction holds the one write lock already. Questions
+/// without a row get their prior's row first, so that there is a row to lock.
+fn locked_params(
+    conn: &mut AnyConnection,
+    ids: &[&str],
+    prior: impl Fn(&str) -> ItemParams,
+) -> Result<HashMap<String, ItemParams>, StorageError> {
+    fn read(
+        conn: &mut AnyConnection,
+        ids: &[&str],
+    ) -> Result<HashMap<String, ItemParams>, StorageError> {
+        let q = ip::table
+            .filter(ip::question_id.eq_any(ids))
+            .order(ip::question_id)
+            .select((ip::question_id, ip::a, ip::b, ip::var_b, ip::answers));
+        let rows: Vec<ParamRow> = match conn {
+            AnyConnection::Sqlite(c) => q.load(c)?,
+            AnyConnection::Postgresql(c) => q.for_update().load(c)?,
+        };
+        Ok(rows.into_iter().map(params_of).collect())
     }
+    let found = read(conn, ids)?;
+    let missing: Vec<(String, ItemParams)> = ids
+        .iter()
+        .filter(|id| !found.contains_key(**id))
+        .map(|id| ((*id).to_owned(), prior(id)))
+        .collect();
+    if missing.is_empty() {
+        return Ok(found);
+    }
+    let rows: Vec<_> = missing.iter().map(|(id, p)| param_row(id, p)).collect();
+    // Once per backend: `MultiConnection` has no `ON CONFLICT`.
+    match conn {
+        AnyConnection::Sqlite(c) => diesel::insert_into(ip::table)
+            .values(&rows)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        AnyConnection::Postgresql(c) => diesel::insert_into(ip::table)
+            .values(&rows)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    read(conn, ids)
+}
+
+type ParamValues<'a> = (
+    diesel::dsl::Eq<ip::question_id, &'a str>,
+    diesel::dsl::Eq<ip::a, f64>,
+    diesel::dsl::Eq<ip::b, f64>,
+    diesel::dsl::Eq<ip::var_b, f64>,
+    diesel::dsl::Eq<ip::answers, i32>,
+);
+
+fn param_row<'a>(id: &'a str, p: &ItemParams) -> ParamValues<'a> {
+    (
+        ip::question_id.eq(id),
+        ip::a.eq(p.a),
+        ip::b.eq(p.b),
+        ip::var_b.eq(p.var_b),
+        ip::answers.eq(p.answers.min(i32::MAX as u32) as i32),
+    )
+}
+
+/// Writes questions' parameters, a statement per thousand (an upsert, so it also stands alone).
+fn save_params<'a>(
+    conn: &mut AnyConnection,
+    params: impl IntoIterator<Item = (&'a String, &'a ItemParams)>,
+) -> Result<(), StorageError> {
+    let rows: Vec<_> = params.into_iter().map(|(id, p)| param_row(id, p)).collect();
+    for chunk in rows.chunks(1000) {
+        upsert_params(conn, chunk)?;
+    }
+    Ok(())
+}
+
+fn upsert_params(conn: &mut AnyConnection, rows: &[ParamValues<'_>]) -> Result<(), StorageError> {
+    use diesel::upsert::excluded;
+    let set = (
+        ip::a.eq(excluded(ip::a)),
+        ip::b.eq(excluded(ip::b)),
+        ip::var_b.eq(excluded(ip::var_b)),
+        ip::answers.eq(excluded(ip::answers)),
+    );
+    // Once per backend: `MultiConnection` has no `ON CONFLICT`.
+    match conn {
+        AnyConnection::Sqlite(c) => diesel::insert_into(ip::table)
+            .values(rows)
+            .on_conflict(ip::question_id)
+            .do_update()
+            .set(set)
+            .execute(c)?,
+        AnyConnection::Postgresql(c) => diesel::insert_into(ip::table)
+            .values(rows)
+            .on_conflict(ip::question_id)
+            .do_update()
+            .set(set)
+            .execute(c)?,
+    };
     Ok(())
 }
 
@@ -162,7 +258,7 @@ pub fn observe_all(
     user_id: &str,
     answers: &[Observation<'_>],
 ) -> Result<(), StorageError> {
-    let mut l = learner(conn, user_id)?;
+    let mut l = locked_learner(conn, user_id)?;
     // What teaches the model, with each question's description (a case's parts share one item).
     let mut described: HashMap<String, Vec<QuestionMeta>> = HashMap::new();
     let mut taught: Vec<(QuestionMeta, f64, &Observation<'_>)> = Vec::new();
@@ -183,17 +279,17 @@ pub fn observe_all(
     if taught.is_empty() {
         return Ok(());
     }
-    // The questions' parameters in one read.
-    let ids: Vec<&str> = taught.iter().map(|(m, _, _)| m.id.as_str()).collect();
-    let mut stored: HashMap<String, ItemParams> = ip::table
-        .filter(ip::question_id.eq_any(&ids))
-        .select((ip::question_id, ip::a, ip::b, ip::var_b, ip::answers))
-        .load::<ParamRow>(conn)?
-        .into_iter()
-        .map(params_of)
+    // The questions' parameters in one read, locked.
+    let mut ids: Vec<&str> = taught.iter().map(|(m, _, _)| m.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let difficulty: HashMap<&str, u8> = taught
+        .iter()
+        .map(|(m, _, _)| (m.id.as_str(), m.difficulty))
         .collect();
-    // Updated parameters, written at the end in question order: concurrent submissions then lock the
-    // shared rows in one order (PostgreSQL would otherwise find deadlocks between them).
+    let mut stored = locked_params(conn, &ids, |id| {
+        ItemParams::prior(difficulty.get(id).copied().unwrap_or(3))
+    })?;
     let mut touched: std::collections::BTreeMap<String, ItemParams> =
         std::collections::BTreeMap::new();
     for (meta, y, o) in &taught {
@@ -206,9 +302,7 @@ pub fn observe_all(
         l.observe(meta, &mut p, *y, unix(o.at), o.response_id);
         touched.insert(meta.id.clone(), p);
     }
-    for (id, p) in &touched {
-        save_params(conn, id, p)?;
-    }
+    save_params(conn, &touched)?;
     save_learner(conn, user_id, &l)
 }
 
@@ -296,9 +390,7 @@ pub fn rebuild(conn: &mut AnyConnection) -> Result<Rebuilt, StorageError> {
         for (user, l) in &learners {
             save_learner(c, user, l)?;
         }
-        for (id, p) in &params {
-            save_params(c, id, p)?;
-        }
+        save_params(c, &params)?;
         Ok::<_, StorageError>(())
     })?;
     Ok(Rebuilt {

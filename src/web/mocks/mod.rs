@@ -44,6 +44,26 @@ pub struct Pool {
     pub rules: ExamRules,
 }
 
+impl Pool {
+    /// An item's place in the pool (sorted by id).
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.items
+            .binary_search_by(|(item, _)| item.id.as_str().cmp(id))
+            .ok()
+    }
+
+    /// Which of the pool's items appear in the given lists of ids (separated by spaces).
+    fn seen_in(&self, lists: &[String]) -> Vec<bool> {
+        let mut seen = vec![false; self.items.len()];
+        for id in lists.iter().flat_map(|l| l.split_whitespace()) {
+            if let Some(k) = self.index_of(id) {
+                seen[k] = true;
+            }
+        }
+        seen
+    }
+}
+
 /// What the save path checks without the database: owner, deadline, and each slot's response.
 pub struct Meta {
     pub user_id: String,
@@ -67,6 +87,8 @@ struct Exposure {
     read_at: Instant,
     counts: HashMap<String, u32>,
     pending: HashMap<String, u32>,
+    /// Both summed in the order of the pool (of the change number given), as assembly takes them.
+    aligned: Option<(i64, Arc<Vec<u32>>)>,
 }
 
 impl Mocks {
@@ -80,6 +102,7 @@ impl Mocks {
                 read_at: Instant::now(),
                 counts: HashMap::new(),
                 pending: HashMap::new(),
+                aligned: None,
             }),
         }
     }
@@ -163,8 +186,9 @@ impl Mocks {
         Ok(item)
     }
 
-    /// Exposure counts to assemble with (flushing this server's new uses now and then).
-    async fn exposure(&self, state: &AppState) -> HashMap<String, u32> {
+    /// Exposure counts to assemble with, in the pool's order (flushing this server's new uses now and
+    /// then).
+    async fn exposure(&self, state: &AppState, pool: &Pool) -> Arc<Vec<u32>> {
         let (due, pending) = match self.exposure.lock() {
             Ok(mut e) if e.read_at.elapsed() >= EXPOSURE_SYNC => {
                 e.read_at = Instant::now();
@@ -183,24 +207,42 @@ impl Mocks {
                 .await;
             if let (Ok(counts), Ok(mut e)) = (read, self.exposure.lock()) {
                 e.counts = counts;
+                e.aligned = None;
             }
         }
-        self.exposure
-            .lock()
-            .map(|e| {
-                let mut all = e.counts.clone();
-                for (k, v) in &e.pending {
-                    *all.entry(k.clone()).or_default() += v;
-                }
-                all
-            })
-            .unwrap_or_default()
+        let Ok(mut e) = self.exposure.lock() else {
+            return Arc::new(Vec::new());
+        };
+        if let Some((change, v)) = &e.aligned
+            && *change == pool.change
+        {
+            return v.clone();
+        }
+        let v: Arc<Vec<u32>> = Arc::new(
+            pool.items
+                .iter()
+                .map(|(item, _)| {
+                    let id = item.id.as_str();
+                    e.counts.get(id).copied().unwrap_or(0) + e.pending.get(id).copied().unwrap_or(0)
+                })
+                .collect(),
+        );
+        e.aligned = Some((pool.change, v.clone()));
+        v
     }
 
-    fn used(&self, items: &BTreeSet<String>) {
+    fn used(&self, pool: &Pool, items: &[crate::domain::item::ItemId]) {
         if let Ok(mut e) = self.exposure.lock() {
+            let e = &mut *e;
+            let mut aligned = match &mut e.aligned {
+                Some((change, v)) if *change == pool.change => Some(Arc::make_mut(v)),
+                _ => None,
+            };
             for i in items {
-                *e.pending.entry(i.clone()).or_default() += 1;
+                *e.pending.entry(i.to_string()).or_default() += 1;
+                if let (Some(v), Some(k)) = (aligned.as_deref_mut(), pool.index_of(i.as_str())) {
+                    v[k] += 1;
+                }
             }
         }
     }
@@ -357,15 +399,15 @@ pub async fn assemble_form(
     seed: u64,
 ) -> Result<StoredPaper, ApiError> {
     let pool = state.mocks.pool(state).await?;
-    assemble_for(&pool, blueprint, seed, &Default::default(), &HashMap::new())
+    assemble_for(&pool, blueprint, seed, &[], &[])
 }
 
 fn assemble_for(
     pool: &Pool,
     blueprint: &str,
     seed: u64,
-    seen: &std::collections::HashSet<String>,
-    exposure: &HashMap<String, u32>,
+    seen: &[bool],
+    exposure: &[u32],
 ) -> Result<StoredPaper, ApiError> {
     let Some(bp) = pool.blueprints.iter().find(|b| b.id == blueprint) else {
         return Err(ApiError::invalid("blueprint", "blueprint is full, A or B"));
@@ -373,11 +415,12 @@ fn assemble_for(
     let pool_items: Vec<PoolItem<'_>> = pool
         .items
         .iter()
-        .map(|(item, version)| PoolItem {
+        .enumerate()
+        .map(|(k, (item, version))| PoolItem {
             item,
             version: *version,
-            seen: seen.contains(item.id.as_str()),
-            exposure: exposure.get(item.id.as_str()).copied().unwrap_or(0),
+            seen: seen.get(k).copied().unwrap_or(false),
+            exposure: exposure.get(k).copied().unwrap_or(0),
         })
         .collect();
     let paper = assemble(
@@ -485,11 +528,17 @@ pub async fn open_attempt(
         Some(form) => form,
         None => {
             let user = user_id.to_owned();
-            let seen = state
+            let lists = state
                 .with_db(move |c| attempts::seen_items(c, &user))
                 .await?;
-            let exposure = state.mocks.exposure(state).await;
-            assemble_for(&pool, plan.blueprint, seed, &seen, &exposure)?
+            let exposure = state.mocks.exposure(state, &pool).await;
+            assemble_for(
+                &pool,
+                plan.blueprint,
+                seed,
+                &pool.seen_in(&lists),
+                &exposure,
+            )?
         }
     };
     let now = crate::storage::now();
@@ -525,14 +574,14 @@ pub async fn open_attempt(
             slots.insert(q.slot.clone(), (item, i));
         }
     }
-    let used: BTreeSet<String> = attempt
+    let (id, deadline) = (attempt.id.clone(), attempt.deadline);
+    let stored_items: Vec<_> = attempt
         .paper
         .paper
         .item_ids()
-        .iter()
-        .map(|i| i.to_string())
+        .into_iter()
+        .cloned()
         .collect();
-    let (id, deadline) = (attempt.id.clone(), attempt.deadline);
     let meta = Arc::new(Meta {
         user_id: attempt.user_id.clone(),
         deadline,
@@ -544,7 +593,7 @@ pub async fn open_attempt(
         .start_attempt(attempt)
         .await
         .map_err(write_error)?;
-    state.mocks.used(&used);
+    state.mocks.used(&pool, &stored_items);
     state.mocks.remember(&id, meta);
     Ok(Started {
         id,
