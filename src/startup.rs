@@ -41,6 +41,7 @@ impl Application {
         }
         let search = open_search(&db, &settings.data.data_dir).await?;
         let strings = Arc::new(Strings::load(templates::STRINGS).map_err(anyhow::Error::msg)?);
+        let sessions: Arc<web::sessions::SessionCache> = Default::default();
         let state = aw::Data::new(AppState {
             db: db.clone(),
             templates: templates::registry(strings.clone()).map_err(anyhow::Error::msg)?,
@@ -50,7 +51,7 @@ impl Application {
             stats: Default::default(),
             learner: Default::default(),
             lti: Default::default(),
-            sessions: Default::default(),
+            sessions: sessions.clone(),
             // Requests never take the last two pooled connections: the background work (search follower,
             // outbox, sweeps) always finds one.
             db_slots: Arc::new(tokio::sync::Semaphore::new(
@@ -63,6 +64,7 @@ impl Application {
         });
         follow_changes(db.clone(), search);
         submit_at_deadlines(state.clone());
+        follow_revocations(db.clone(), sessions);
         deliver_outbox(db);
 
         let listener = TcpListener::bind(&settings.address)?;
@@ -152,6 +154,44 @@ fn submit_at_deadlines(state: aw::Data<AppState>) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(attempts = n, "submitted at the deadline"),
                 Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+            }
+        }
+    });
+}
+
+/// Reads the sessions ended lately (by any server) and forgets them here; prunes old ends now and then.
+/// When they cannot be read, every cached session is forgotten, so none outlives its logout.
+fn follow_revocations(db: Db, cache: Arc<web::sessions::SessionCache>) {
+    use web::sessions::{REVOCATION_KEEP, REVOCATION_POLL, REVOCATION_WINDOW};
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(REVOCATION_POLL);
+        let mut rounds: u64 = 0;
+        loop {
+            tick.tick().await;
+            rounds += 1;
+            let prune = rounds.is_multiple_of(600);
+            let db = db.clone();
+            let read = aw::block(move || -> Result<Vec<String>, String> {
+                let mut conn = db.conn().map_err(|e| e.to_string())?;
+                let now = crate::storage::now();
+                if prune {
+                    crate::storage::users::prune_revocations(&mut conn, now - REVOCATION_KEEP)
+                        .map_err(|e| e.to_string())?;
+                }
+                crate::storage::users::revoked_since(&mut conn, now - REVOCATION_WINDOW)
+                    .map_err(|e| e.to_string())
+            })
+            .await;
+            match read {
+                Ok(Ok(ended)) => cache.forget_digests(&ended),
+                Ok(Err(e)) => {
+                    cache.clear();
+                    tracing::warn!(error = %e, "cannot read ended sessions; cached sessions forgotten");
+                }
+                Err(e) => {
+                    cache.clear();
+                    tracing::warn!(error = %e, "ended sessions not read; cached sessions forgotten");
+                }
             }
         }
     });

@@ -86,6 +86,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    session_revocations (token_hash, revoked_at) {
+        token_hash -> Text,
+        revoked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> BigInt,
         throttle_key -> Text,
@@ -391,6 +398,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     item_changes,
     users,
     sessions,
+    session_revocations,
     login_failures,
     responses,
     item_reports,

@@ -4,7 +4,8 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use time::{Duration, PrimitiveDateTime};
 
-use super::schema::{login_failures as lf, sessions as s, users as u};
+use super::conn::write_tx;
+use super::schema::{login_failures as lf, session_revocations as sr, sessions as s, users as u};
 use super::{AnyConnection, StorageError, now};
 use crate::auth;
 use crate::domain::user::{Role, User};
@@ -160,10 +161,37 @@ pub fn session(
     }
 }
 
-/// Ends a session.
+/// Ends a session, and records its end so that every server forgets its cached copy.
 pub fn delete_session(conn: &mut AnyConnection, token: &str) -> Result<(), StorageError> {
-    diesel::delete(s::table.filter(s::token_hash.eq(auth::token_digest(token)))).execute(conn)?;
-    Ok(())
+    let hash = auth::token_digest(token);
+    write_tx(conn, |conn| {
+        let n = diesel::delete(s::table.filter(s::token_hash.eq(&hash))).execute(conn)?;
+        if n > 0 {
+            diesel::insert_into(sr::table)
+                .values((sr::token_hash.eq(&hash), sr::revoked_at.eq(now())))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// The digests of the sessions ended since `since`.
+pub fn revoked_since(
+    conn: &mut AnyConnection,
+    since: PrimitiveDateTime,
+) -> Result<Vec<String>, StorageError> {
+    Ok(sr::table
+        .filter(sr::revoked_at.gt(since))
+        .select(sr::token_hash)
+        .load(conn)?)
+}
+
+/// Forgets session ends recorded before `before` (every server has seen them long since).
+pub fn prune_revocations(
+    conn: &mut AnyConnection,
+    before: PrimitiveDateTime,
+) -> Result<usize, StorageError> {
+    Ok(diesel::delete(sr::table.filter(sr::revoked_at.lt(before))).execute(conn)?)
 }
 
 /// Records a failed login under each throttle key (the credential, the client address).

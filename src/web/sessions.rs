@@ -1,9 +1,12 @@
-//! Sessions read in the last moments, kept in memory so that a candidate's stream of answer saves does
-//! not read the session table for every one of them.
+//! Sessions read lately, kept in memory so that a candidate's stream of answer saves does not read the
+//! session table for every one of them.
 //!
-//! An entry lives [`TTL`]; a logout on this server forgets its session at once, so on another server
-//! sharing the database a logged-out session is refused at most [`TTL`] later. Only sessions found are
-//! kept (an unknown token is read again each time), and a session past its expiry is never served.
+//! An entry lives [`TTL`] and never past the session's expiry. A logout forgets its session here at
+//! once and records the session's end in the database (`session_revocations`); every server reads the
+//! ends of the last [`REVOCATION_WINDOW`] each [`REVOCATION_POLL`] and forgets those sessions, so a
+//! logged-out session is refused by every server sharing the database within about a second. A server
+//! that cannot read the ends forgets every session (they are read again). Entries are keyed by the
+//! token's digest, as the database keeps it: the cache holds no usable token.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,10 +14,19 @@ use std::time::{Duration, Instant};
 
 use time::PrimitiveDateTime;
 
+use crate::auth::token_digest;
 use crate::domain::user::User;
 
-/// How long a session read from the database is trusted without reading it again.
-pub const TTL: Duration = Duration::from_secs(2);
+/// How long a session read from the database is trusted without reading it again (a change to the
+/// account, such as its name, shows within this time).
+pub const TTL: Duration = Duration::from_secs(60);
+/// How often each server reads the sessions ended lately.
+pub const REVOCATION_POLL: Duration = Duration::from_secs(1);
+/// How far back each read of the ended sessions looks: far more than the poll, so that an end recorded
+/// by a transaction that committed late, or by a server whose clock is a little behind, is still seen.
+pub const REVOCATION_WINDOW: time::Duration = time::Duration::seconds(30);
+/// How long ended sessions stay recorded.
+pub const REVOCATION_KEEP: time::Duration = time::Duration::hours(1);
 /// Sessions kept at most; beyond it the stale ones are dropped, then all.
 const MAX: usize = 100_000;
 
@@ -34,13 +46,15 @@ pub struct SessionCache {
 impl SessionCache {
     /// The session of `token` if it was read less than [`TTL`] ago and has not expired by `now`.
     pub fn get(&self, token: &str, now: PrimitiveDateTime) -> Option<Session> {
+        let key = token_digest(token);
         let map = self.map.lock().ok()?;
-        let (read, s) = map.get(token)?;
+        let (read, s) = map.get(&key)?;
         (read.elapsed() < TTL && s.expires_at > now).then(|| s.clone())
     }
 
     /// Remembers a session just read.
     pub fn put(&self, token: &str, session: Session) {
+        let key = token_digest(token);
         let Ok(mut map) = self.map.lock() else {
             return;
         };
@@ -50,13 +64,27 @@ impl SessionCache {
                 map.clear();
             }
         }
-        map.insert(token.to_owned(), (Instant::now(), session));
+        map.insert(key, (Instant::now(), session));
     }
 
     /// Forgets a session (its logout).
     pub fn forget(&self, token: &str) {
+        self.forget_digests(&[token_digest(token)]);
+    }
+
+    /// Forgets the sessions of these token digests (ended on some server).
+    pub fn forget_digests(&self, digests: &[String]) {
         if let Ok(mut map) = self.map.lock() {
-            map.remove(token);
+            for d in digests {
+                map.remove(d);
+            }
+        }
+    }
+
+    /// Forgets every session (when the ended ones cannot be read).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.map.lock() {
+            map.clear();
         }
     }
 }
@@ -93,5 +121,18 @@ mod tests {
         // Past its expiry it is not served, however fresh the entry.
         cache.put("t", session(time::Duration::seconds(1)));
         assert!(cache.get("t", now + time::Duration::seconds(2)).is_none());
+    }
+
+    #[test]
+    fn a_session_ended_elsewhere_is_forgotten_by_its_digest() {
+        let cache = SessionCache::default();
+        let now = crate::storage::now();
+        cache.put("t", session(time::Duration::hours(1)));
+        cache.put("u", session(time::Duration::hours(1)));
+        cache.forget_digests(&[token_digest("t")]);
+        assert!(cache.get("t", now).is_none());
+        assert!(cache.get("u", now).is_some());
+        cache.clear();
+        assert!(cache.get("u", now).is_none());
     }
 }

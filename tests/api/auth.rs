@@ -3,7 +3,7 @@
 
 use tiku::domain::user::Role;
 
-use super::helpers::{As, Db, bearer, spawn_app, spawn_apps};
+use super::helpers::{As, Db, bearer, spawn_app, spawn_apps, spawn_peer};
 
 #[actix_web::test]
 async fn login_gives_a_token_and_a_safe_cookie() {
@@ -121,6 +121,40 @@ async fn logout_ends_the_session_and_cookie_sessions_need_the_csrf_token() {
         .send("GET", "/api/v1/auth/me", None, &bearer("not-a-token"))
         .await;
     assert_eq!(r.status, 401);
+}
+
+#[actix_web::test]
+async fn a_logout_on_one_server_ends_the_session_on_every_server_within_seconds() {
+    for a in spawn_apps(None).await {
+        let b = spawn_peer(&a).await;
+        a.add_user(Role::Teacher, "wang.fang", "teacher-password");
+        let token = a.login("wang.fang", "teacher-password").await;
+        // Server B reads the session and keeps it (a minute, unless told it ended).
+        let r = b
+            .send("GET", "/api/v1/auth/me", None, &bearer(&token))
+            .await;
+        assert_eq!(r.status, 200, "{:?}: {}", a.db, r.body);
+        let r = a
+            .send("POST", "/api/v1/auth/logout", None, &bearer(&token))
+            .await;
+        assert_eq!(r.status, 204, "{:?}: {}", a.db, r.body);
+        let start = std::time::Instant::now();
+        loop {
+            let r = b
+                .send("GET", "/api/v1/auth/me", None, &bearer(&token))
+                .await;
+            if r.status == 401 {
+                break;
+            }
+            assert_eq!(r.status, 200, "{:?}: {}", a.db, r.body);
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(5),
+                "{:?}: server B still serves the ended session after 5 s",
+                a.db
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
 }
 
 #[test]

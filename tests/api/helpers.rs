@@ -92,6 +92,11 @@ pub async fn spawn_app(db: Db, bank: Option<&Path>) -> TestApp {
     spawn_app_with(db, url, bank).await
 }
 
+/// A second server on the same database as `app` (as when several servers share one database).
+pub async fn spawn_peer(app: &TestApp) -> TestApp {
+    spawn_app_with(app.db, Some(app.database_url.clone()), None).await
+}
+
 async fn spawn_app_with(db: Db, database_url: Option<String>, bank: Option<&Path>) -> TestApp {
     // `TIKU_TEST_LOG=debug cargo test …` shows the servers' logs beside a failing test's output.
     if let Ok(filter) = std::env::var("TIKU_TEST_LOG") {
