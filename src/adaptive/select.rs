@@ -38,6 +38,9 @@ pub const WEAKEST: usize = 3;
 const SEPARATION: f64 = 1.0;
 /// The bonus of the knowledge point whose next answer best tells the weakest points from the rest.
 const DIAGNOSIS: f64 = 1.5;
+/// The weight, among that point's questions, of what an answer tells at the boundary between the
+/// weakest points and the rest (an easy question that cannot be guessed tells most about a weak point).
+const BOUNDARY: f64 = 4.0;
 
 /// How much to explore: fully early on, half in the last two weeks before the test.
 pub fn exploration(days_left: Option<i64>) -> f64 {
@@ -90,7 +93,7 @@ fn utility(
 /// now ranked weakest, the one that may yet be stronger than it looks (highest upper bound); of the
 /// others, the one that may be weaker (lowest lower bound); while those bounds overlap, the less certain
 /// of the two. Abilities are compared without the global term, which every point shares.
-fn probe<'a>(learner: &Learner, tags: &[&'a TagCode]) -> Option<&'a TagCode> {
+fn probe<'a>(learner: &Learner, tags: &[&'a TagCode]) -> Option<(&'a TagCode, f64)> {
     if tags.len() <= WEAKEST {
         return None;
     }
@@ -113,10 +116,23 @@ fn probe<'a>(learner: &Learner, tags: &[&'a TagCode]) -> Option<&'a TagCode> {
     let lower = rest
         .iter()
         .min_by(|a, b| (a.0 - SEPARATION * a.1).total_cmp(&(b.0 - SEPARATION * b.1)))?;
-    if upper.0 + SEPARATION * upper.1 <= lower.0 - SEPARATION * lower.1 {
+    let (top, bottom) = (
+        upper.0 + SEPARATION * upper.1,
+        lower.0 - SEPARATION * lower.1,
+    );
+    if top <= bottom {
         return None;
     }
-    Some(if upper.1 >= lower.1 { upper.2 } else { lower.2 })
+    let tag = if upper.1 >= lower.1 { upper.2 } else { lower.2 };
+    Some((tag, (top + bottom) / 2.0))
+}
+
+/// Fisher information of an answer to `q` at ability `theta`.
+fn information_at(q: &QuestionMeta, theta: f64, params: &ItemParams) -> f64 {
+    let s = 1.0 / (1.0 + (-params.a * (theta - params.b)).exp());
+    let p = (q.guess + (1.0 - q.guess) * s).clamp(1e-6, 1.0 - 1e-6);
+    let dp = (1.0 - q.guess) * params.a * s * (1.0 - s);
+    dp * dp / (p * (1.0 - p))
 }
 
 /// What an answer would tell about the ability: the question's Fisher information at the current
@@ -190,10 +206,11 @@ pub fn choose(
             recent_on_tag,
             at,
         );
-        let u = if probed == Some(&q.tag) {
-            u + explore * DIAGNOSIS
-        } else {
-            u
+        let u = match probed {
+            Some((tag, boundary)) if tag == &q.tag => {
+                u + explore * (DIAGNOSIS + BOUNDARY * information_at(q, boundary, &params(q)))
+            }
+            _ => u,
         };
         let e = best.entry(q.item_id.as_str()).or_insert(f64::MIN);
         *e = e.max(u);
@@ -277,7 +294,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(probe(&l, &refs).map(TagCode::as_str), Some("T5.1"));
+        assert_eq!(probe(&l, &refs).map(|(t, _)| t.as_str()), Some("T5.1"));
         // Once the unseen point has shown itself strong, the weakest three stand apart.
         for _ in 0..20 {
             n += 1;
