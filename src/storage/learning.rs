@@ -218,6 +218,52 @@ fn upsert_params(conn: &mut AnyConnection, rows: &[ParamValues<'_>]) -> Result<(
     Ok(())
 }
 
+/// Locks, before answers are recorded, the rows their learning will update: the candidate's beliefs
+/// and the parameters of the questions answered (`(item, question id)` pairs). On PostgreSQL a
+/// concurrent recording that shares a row then waits for this transaction's commit before it numbers
+/// its own answers, so the model online applies answers in the log's order, as `tiku rebuild-model`
+/// does; SQLite's write transaction is exclusive, which orders them already.
+pub fn lock_for(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    answered: &[(&Item, &str)],
+) -> Result<(), StorageError> {
+    if matches!(conn, AnyConnection::Sqlite(_)) {
+        return Ok(());
+    }
+    // A row to lock for a candidate who has none yet.
+    if let AnyConnection::Postgresql(c) = conn {
+        let json = serde_json::to_string(&Learner::default())
+            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        diesel::insert_into(lm::table)
+            .values((
+                lm::user_id.eq(user_id),
+                lm::model.eq(&json),
+                lm::last_response.eq(0i64),
+                lm::updated_at.eq(now()),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)?;
+    }
+    locked_learner(conn, user_id)?;
+    let mut described: HashMap<String, Vec<QuestionMeta>> = HashMap::new();
+    let mut difficulty: HashMap<String, u8> = HashMap::new();
+    for (item, qid) in answered {
+        let metas = described
+            .entry(item.id.to_string())
+            .or_insert_with(|| metas(item));
+        if let Some(m) = metas.iter().find(|m| m.id == *qid) {
+            difficulty.insert(m.id.clone(), m.difficulty);
+        }
+    }
+    let mut ids: Vec<&str> = difficulty.keys().map(String::as_str).collect();
+    ids.sort_unstable();
+    locked_params(conn, &ids, |id| {
+        ItemParams::prior(difficulty.get(id).copied().unwrap_or(3))
+    })?;
+    Ok(())
+}
+
 /// One recorded answer for the model.
 pub struct Observation<'a> {
     pub response_id: i64,

@@ -346,6 +346,7 @@ pub async fn answer(
     state
         .with_db(move |c| {
             crate::storage::conn::write_tx(c, |c| {
+                learning::lock_for(c, &user, &[(&shown, qid.as_str())])?;
                 let at = crate::storage::now();
                 let rid = responses::record_at(
                     c,

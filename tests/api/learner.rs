@@ -11,7 +11,7 @@ use tiku::domain::user::Role;
 use tiku::storage::{Db, items, learning};
 
 use super::candidates::open_sitting;
-use super::helpers::{TestApp, bearer, spawn_apps};
+use super::helpers::{Db as Backend, TestApp, bearer, spawn_apps};
 use super::mocks::paid;
 use super::practice::assert_no_key;
 
@@ -232,6 +232,107 @@ async fn adaptive_practice_follows_the_model_and_the_model_rebuilds_exactly() {
         assert_eq!(
             learning::all_params(&mut c).unwrap_or_else(|e| panic!("{e}")),
             online_params
+        );
+    }
+}
+
+/// One auto-marked practice answer to `item` by `user`, recorded and learnt from as the server does it.
+fn practise_once(
+    conn: &mut tiku::storage::AnyConnection,
+    user: &str,
+    item: &tiku::domain::item::Item,
+) -> Result<i64, tiku::storage::StorageError> {
+    let qid = item.id.to_string();
+    learning::lock_for(conn, user, &[(item, qid.as_str())])?;
+    record_and_learn(conn, user, item)
+}
+
+/// The second half of [`practise_once`]: the answer recorded and applied to the model.
+fn record_and_learn(
+    conn: &mut tiku::storage::AnyConnection,
+    user: &str,
+    item: &tiku::domain::item::Item,
+) -> Result<i64, tiku::storage::StorageError> {
+    use tiku::domain::scoring::{Mark, MarkState};
+    use tiku::storage::responses::{self, Context, NewResponse};
+    let qid = item.id.to_string();
+    let at = tiku::storage::now();
+    let mark = Mark {
+        awarded: 1,
+        max: 1,
+        state: MarkState::Auto,
+    };
+    let id = responses::record_at(
+        conn,
+        &NewResponse {
+            user_id: user,
+            item_id: &qid,
+            version: 1,
+            question_id: &qid,
+            variant: 0,
+            answer: &json!("A"),
+            mark,
+            seconds: None,
+            context: Context::Practice,
+            attempt_id: None,
+        },
+        at,
+    )?;
+    learning::observe(conn, user, id, item, &qid, &mark, at)?;
+    Ok(id)
+}
+
+#[actix_web::test]
+async fn on_postgresql_an_answer_to_a_shared_question_waits_and_is_numbered_after_the_one_applied_first()
+ {
+    for app in spawn_apps(Some(&bank())).await {
+        if app.db != Backend::Postgres {
+            continue;
+        }
+        let first = app.add_user(Role::Candidate, "first", "password-1");
+        let second = app.add_user(Role::Candidate, "second", "password-2");
+        let db = Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
+        let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
+        let item = items::published(&mut c)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .find(|s| {
+                s.version == 1 && matches!(s.item.body, tiku::domain::item::Body::Question(_))
+            })
+            .unwrap_or_else(|| panic!("a published item"))
+            .item;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let first_id = tiku::storage::conn::write_tx(&mut c, |c| {
+            let qid = item.id.to_string();
+            learning::lock_for(c, &first, &[(&item, qid.as_str())])?;
+            // Another candidate answers the same question meanwhile, on another connection.
+            let (db, other, second, tx) = (db.clone(), item.clone(), second.clone(), tx.clone());
+            std::thread::spawn(move || {
+                let mut c2 = db.conn().unwrap_or_else(|e| panic!("{e}"));
+                let r =
+                    tiku::storage::conn::write_tx(&mut c2, |c2| practise_once(c2, &second, &other));
+                let _ = tx.send(r.map_err(|e| e.to_string()));
+            });
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            assert!(
+                rx.try_recv().is_err(),
+                "the second answer waits for the first one's transaction"
+            );
+            // Recorded after the other began: numbered first all the same, as it applies first.
+            record_and_learn(c, &first, &item)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let second_id = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(second_id > first_id, "{first_id} then {second_id}");
+        // The model online is the one the log rebuilds.
+        let online = learning::all_params(&mut c).unwrap_or_else(|e| panic!("{e}"));
+        learning::rebuild(&mut c).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            learning::all_params(&mut c).unwrap_or_else(|e| panic!("{e}")),
+            online
         );
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tiku::domain::answer::key_json;
 use tiku::domain::item::{NumericKey, Response};
 use tiku::domain::user::Role;
-use tiku::storage::{Db, attempts, items};
+use tiku::storage::{Db, attempts, items, learning};
 
 use super::candidates::{open_sitting, register};
 use super::helpers::{As, TestApp, bearer, spawn_apps};
@@ -599,5 +599,78 @@ async fn a_batch_of_saves_lands_only_on_open_attempts_before_their_deadline_and_
         let after = attempts::save_all(&mut conn, &[save(&id, &s2, &other, now)])
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(after, vec![false]);
+    }
+}
+
+#[actix_web::test]
+async fn marks_written_side_by_side_leave_the_model_a_rebuild_reproduces() {
+    for app in spawn_apps(Some(&bank())).await {
+        app.add_user(Role::Admin, "root", "admin-password");
+        let admin = bearer(&app.login("root", "admin-password").await);
+        open_sitting(&app, &admin, "test-1").await;
+        let mut sat = Vec::new();
+        for n in 1..=6 {
+            let (_, c) = paid(&app, &admin, n).await;
+            let r = app
+                .send(
+                    "POST",
+                    "/api/v1/mocks",
+                    Some(json!({"blueprint": "A"})),
+                    &bearer(&c),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            let id = r.json()["attempt_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            // Papers share most questions; half the candidates answer right, half wrong.
+            for (slot, v) in answers(&app, &id, n % 2 == 0).into_iter().take(60) {
+                let r = app
+                    .send(
+                        "PUT",
+                        &format!("/api/v1/mocks/{id}/answers/{slot}"),
+                        Some(json!({"answer": v})),
+                        &bearer(&c),
+                    )
+                    .await;
+                assert_eq!(r.status, 200, "{}", r.body);
+            }
+            sat.push((c, id));
+        }
+        // Submitted one right after another: the writer threads write the six markings side by side.
+        for (c, id) in &sat {
+            let r = app
+                .send(
+                    "POST",
+                    &format!("/api/v1/mocks/{id}/submit"),
+                    None,
+                    &bearer(c),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        for (c, id) in &sat {
+            let r = app
+                .send(
+                    "GET",
+                    &format!("/api/v1/mocks/{id}/result"),
+                    None,
+                    &bearer(c),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        let db = Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = db.conn().unwrap_or_else(|e| panic!("{e}"));
+        let online = learning::all_params(&mut conn).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            online.values().any(|p| p.answers >= 2),
+            "some questions are shared"
+        );
+        let report = learning::rebuild(&mut conn).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(report.answers, 6 * 60, "{:?}", app.db);
+        let rebuilt = learning::all_params(&mut conn).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rebuilt, online, "{:?}", app.db);
     }
 }

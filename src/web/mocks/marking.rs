@@ -131,6 +131,16 @@ pub fn mark_attempt(
             }
         })
         .collect();
+    let answered: Vec<(&crate::domain::item::Item, &str)> = marked
+        .iter()
+        .map(|m| {
+            (
+                m.shown.as_ref(),
+                at.paper.questions[m.question].question_id.as_str(),
+            )
+        })
+        .collect();
+    learning::lock_for(conn, &at.user_id, &answered)?;
     let ids = responses::record_all_at(conn, &news, now)?;
     let observed: Vec<learning::Observation<'_>> = marked
         .iter()
