@@ -127,20 +127,25 @@ fn probe<'a>(learner: &Learner, tags: &[&'a TagCode]) -> Option<(&'a TagCode, f6
     Some((tag, (top + bottom) / 2.0))
 }
 
+/// The logistic part of the chance of a right answer to `q` at ability `theta`, and the chance's slope
+/// there (questions that can be guessed rise less).
+fn slope(q: &QuestionMeta, theta: f64, params: &ItemParams) -> (f64, f64) {
+    let s = 1.0 / (1.0 + (-params.a * (theta - params.b)).exp());
+    (s, (1.0 - q.guess) * params.a * s * (1.0 - s))
+}
+
 /// Fisher information of an answer to `q` at ability `theta`.
 fn information_at(q: &QuestionMeta, theta: f64, params: &ItemParams) -> f64 {
-    let s = 1.0 / (1.0 + (-params.a * (theta - params.b)).exp());
+    let (s, dp) = slope(q, theta, params);
     let p = (q.guess + (1.0 - q.guess) * s).clamp(1e-6, 1.0 - 1e-6);
-    let dp = (1.0 - q.guess) * params.a * s * (1.0 - s);
     dp * dp / (p * (1.0 - p))
 }
 
 /// What an answer would tell about the ability: the question's Fisher information at the current
-/// estimate (questions that can be guessed tell less).
+/// estimate, with the chance taken over the belief's uncertainty.
 fn information(q: &QuestionMeta, belief: &Belief, params: &ItemParams) -> f64 {
     let p = super::model::chance(belief.mean, belief.var, params, q.guess);
-    let s = 1.0 / (1.0 + (-params.a * (belief.mean - params.b)).exp());
-    let dp = (1.0 - q.guess) * params.a * s * (1.0 - s);
+    let (_, dp) = slope(q, belief.mean, params);
     dp * dp / (p * (1.0 - p)).max(1e-6)
 }
 

@@ -228,24 +228,27 @@ pub fn lock_for(
     user_id: &str,
     answered: &[(&Item, &str)],
 ) -> Result<(), StorageError> {
-    if matches!(conn, AnyConnection::Sqlite(_)) {
+    let AnyConnection::Postgresql(c) = &mut *conn else {
         return Ok(());
-    }
-    // A row to lock for a candidate who has none yet.
-    if let AnyConnection::Postgresql(c) = conn {
-        let json = serde_json::to_string(&Learner::default())
-            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        diesel::insert_into(lm::table)
-            .values((
-                lm::user_id.eq(user_id),
-                lm::model.eq(&json),
-                lm::last_response.eq(0i64),
-                lm::updated_at.eq(now()),
-            ))
-            .on_conflict_do_nothing()
-            .execute(c)?;
-    }
-    locked_learner(conn, user_id)?;
+    };
+    // A row to lock for a candidate who has none yet; locked only, as `observe_all` reads the values
+    // later in the same transaction.
+    let json = serde_json::to_string(&Learner::default())
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    diesel::insert_into(lm::table)
+        .values((
+            lm::user_id.eq(user_id),
+            lm::model.eq(&json),
+            lm::last_response.eq(0i64),
+            lm::updated_at.eq(now()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c)?;
+    lm::table
+        .filter(lm::user_id.eq(user_id))
+        .select(lm::user_id)
+        .for_update()
+        .load::<String>(c)?;
     let mut described: HashMap<String, Vec<QuestionMeta>> = HashMap::new();
     let mut difficulty: HashMap<String, u8> = HashMap::new();
     for (item, qid) in answered {

@@ -287,19 +287,7 @@ async fn a_mock_is_sat_saved_resumed_and_graded_by_the_rules() {
         );
 
         // All wrong: nothing, and no grade.
-        let r = app
-            .send(
-                "POST",
-                "/api/v1/mocks",
-                Some(json!({"blueprint": "A"})),
-                &bearer(&other),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{}", r.body);
-        let wid = r.json()["attempt_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let wid = start_mock(&app, "A", &other).await;
         for (slot, v) in answers(&app, &wid, false) {
             let r = app
                 .send(
@@ -342,25 +330,30 @@ async fn a_mock_is_sat_saved_resumed_and_graded_by_the_rules() {
     }
 }
 
+/// Starts a mock of the blueprint for the candidate holding `token`; the new attempt's id.
+pub async fn start_mock(app: &TestApp, blueprint: &str, token: &str) -> String {
+    let r = app
+        .send(
+            "POST",
+            "/api/v1/mocks",
+            Some(json!({"blueprint": blueprint})),
+            &bearer(token),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["attempt_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// A paid candidate (its token) who has just started a mock of `blueprint` (its id).
 async fn paid_candidate_sitting(app: &TestApp, blueprint: &str) -> (String, String) {
     app.add_user(Role::Admin, "root", "admin-password");
     let admin = bearer(&app.login("root", "admin-password").await);
     open_sitting(app, &admin, "test-1").await;
     let (_, c) = paid(app, &admin, 1).await;
-    let r = app
-        .send(
-            "POST",
-            "/api/v1/mocks",
-            Some(json!({"blueprint": blueprint})),
-            &bearer(&c),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.json()["attempt_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let id = start_mock(app, blueprint, &c).await;
     (c, id)
 }
 
@@ -611,19 +604,7 @@ async fn marks_written_side_by_side_leave_the_model_a_rebuild_reproduces() {
         let mut sat = Vec::new();
         for n in 1..=6 {
             let (_, c) = paid(&app, &admin, n).await;
-            let r = app
-                .send(
-                    "POST",
-                    "/api/v1/mocks",
-                    Some(json!({"blueprint": "A"})),
-                    &bearer(&c),
-                )
-                .await;
-            assert_eq!(r.status, 201, "{}", r.body);
-            let id = r.json()["attempt_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
+            let id = start_mock(&app, "A", &c).await;
             // Papers share most questions; half the candidates answer right, half wrong.
             for (slot, v) in answers(&app, &id, n % 2 == 0).into_iter().take(60) {
                 let r = app
