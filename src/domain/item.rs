@@ -422,7 +422,7 @@ impl Item {
     }
 
     /// The questions, mutably (the item itself, or each part of a case).
-    fn questions_mut(&mut self) -> Vec<&mut Question> {
+    pub fn questions_mut(&mut self) -> Vec<&mut Question> {
         match &mut self.body {
             Body::Question(q) => vec![q],
             Body::Case(c) => c.parts.iter_mut().map(|p| &mut p.question).collect(),

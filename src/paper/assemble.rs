@@ -113,26 +113,109 @@ pub enum AssemblyError {
     },
 }
 
+/// What assembly works out once for a blueprint and a pool, whoever the paper is for: each subject's
+/// items, their topics, the items each section admits and the topics' quotas. Valid for any `seen` and
+/// `exposure` over the same items in the same order.
+pub struct Prepared {
+    /// How many items the pool holds (to check that a pool is the one prepared for).
+    len: usize,
+    subjects: Vec<PreparedSubject>,
+}
+
+struct PreparedSubject {
+    /// Each pool item's topic in this subject's paper (none for items of the other subject).
+    topic: Vec<Option<usize>>,
+    /// Per section, the pool indices of the items it admits, in pool order.
+    admitted: Vec<Vec<usize>>,
+    quotas: Result<Vec<Vec<u32>>, AssemblyError>,
+}
+
+impl Prepared {
+    /// Prepares `blueprint` over `items`, which must be in the order later pools are given (by id).
+    pub fn new(blueprint: &Blueprint, items: &[&Item]) -> Prepared {
+        let subjects = blueprint
+            .papers
+            .iter()
+            .map(|paper| {
+                let member = |i: &Item| i.subject == paper.subject;
+                let topic: Vec<Option<usize>> = items
+                    .iter()
+                    .map(|i| {
+                        member(i)
+                            .then(|| paper.topics.iter().position(|t| t.covers(i)))
+                            .flatten()
+                    })
+                    .collect();
+                let admitted: Vec<Vec<usize>> = paper
+                    .sections
+                    .iter()
+                    .map(|section| {
+                        (0..items.len())
+                            .filter(|&k| member(items[k]) && section.admits(items[k]))
+                            .collect()
+                    })
+                    .collect();
+                let quotas = if paper.topics.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    quotas(paper, &admitted, &topic)
+                };
+                PreparedSubject {
+                    topic,
+                    admitted,
+                    quotas,
+                }
+            })
+            .collect();
+        Prepared {
+            len: items.len(),
+            subjects,
+        }
+    }
+}
+
 /// Assembles a paper. Fails only when the pool cannot fill a section.
 pub fn assemble(
     blueprint: &Blueprint,
     pool: &[PoolItem<'_>],
     options: &Options,
 ) -> Result<Paper, AssemblyError> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed);
     // A deterministic pool order, whatever order the caller gives.
-    let mut pool: Vec<&PoolItem<'_>> = pool.iter().collect();
-    if !pool.is_sorted_by(|a, b| a.item.id <= b.item.id) {
-        pool.sort_by(|a, b| a.item.id.cmp(&b.item.id));
+    let mut sorted: Vec<PoolItem<'_>> = pool.to_vec();
+    if !sorted.is_sorted_by(|a, b| a.item.id <= b.item.id) {
+        sorted.sort_by(|a, b| a.item.id.cmp(&b.item.id));
     }
-    let mut used: BTreeSet<ItemId> = BTreeSet::new();
+    let items: Vec<&Item> = sorted.iter().map(|p| p.item).collect();
+    assemble_prepared(
+        blueprint,
+        &Prepared::new(blueprint, &items),
+        &sorted,
+        options,
+    )
+}
+
+/// Assembles a paper from a pool sorted by id, with what [`Prepared::new`] worked out for the same
+/// blueprint and items. Gives the same paper as [`assemble`].
+pub fn assemble_prepared(
+    blueprint: &Blueprint,
+    prepared: &Prepared,
+    pool: &[PoolItem<'_>],
+    options: &Options,
+) -> Result<Paper, AssemblyError> {
+    assert_eq!(
+        prepared.len,
+        pool.len(),
+        "a pool other than the one prepared"
+    );
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed);
+    let mut used = vec![false; pool.len()];
     let mut sections = Vec::new();
-    for paper in &blueprint.papers {
-        let picks = pick_subject(paper, &pool, &mut used, options, &mut rng)?;
+    for (paper, plan) in blueprint.papers.iter().zip(&prepared.subjects) {
+        let picks = pick_subject(paper, plan, pool, &mut used, options, &mut rng)?;
         for (s_idx, (section, chosen)) in paper.sections.iter().zip(picks).enumerate() {
             let mut slots: Vec<Slot> = chosen
                 .into_iter()
-                .map(|p| slot(p, section, &mut rng))
+                .map(|k| slot(&pool[k], section, &mut rng))
                 .collect();
             slots.shuffle(&mut rng);
             for (n, s) in slots.iter_mut().enumerate() {
@@ -177,42 +260,30 @@ fn slot(p: &PoolItem<'_>, section: &BlueprintSection, rng: &mut Xoshiro256PlusPl
     }
 }
 
-/// Orders candidates: unseen before seen, then less exposed, then at random.
-fn ranked<'p, 'a>(
-    cands: Vec<&'p PoolItem<'a>>,
-    rng: &mut Xoshiro256PlusPlus,
-) -> Vec<&'p PoolItem<'a>> {
-    let mut keyed: Vec<(bool, u32, u64, &PoolItem<'a>)> = cands
+/// Orders candidates (pool indices): unseen before seen, then less exposed, then at random.
+fn ranked(cands: Vec<usize>, pool: &[PoolItem<'_>], rng: &mut Xoshiro256PlusPlus) -> Vec<usize> {
+    let mut keyed: Vec<(bool, u32, u64, usize)> = cands
         .into_iter()
-        .map(|p| (p.seen, p.exposure, rng.next_u64(), p))
+        .map(|k| (pool[k].seen, pool[k].exposure, rng.next_u64(), k))
         .collect();
     keyed.sort_by_key(|a| (a.0, a.1, a.2));
     keyed.into_iter().map(|k| k.3).collect()
 }
 
-/// Chooses the items of one subject paper, section by section.
-fn pick_subject<'p, 'a>(
+/// Chooses the items of one subject paper, section by section (pool indices per section).
+fn pick_subject(
     paper: &SubjectPaper,
-    pool: &[&'p PoolItem<'a>],
-    used: &mut BTreeSet<ItemId>,
+    plan: &PreparedSubject,
+    pool: &[PoolItem<'_>],
+    used: &mut [bool],
     options: &Options,
     rng: &mut Xoshiro256PlusPlus,
-) -> Result<Vec<Vec<&'p PoolItem<'a>>>, AssemblyError> {
-    let subject_pool: Vec<&'p PoolItem<'a>> = pool
-        .iter()
-        .copied()
-        .filter(|p| p.item.subject == paper.subject)
-        .collect();
-    let topic_of = |p: &PoolItem<'_>| paper.topics.iter().position(|t| t.covers(p.item));
+) -> Result<Vec<Vec<usize>>, AssemblyError> {
+    let quotas = plan.quotas.as_ref().map_err(Clone::clone)?;
     let weighted = !paper.topics.is_empty();
-    let quotas = if weighted {
-        quotas(paper, &subject_pool, &topic_of)?
-    } else {
-        Vec::new()
-    };
 
     // Candidate lists per cell (section, topic); topic 0 for sections without weights.
-    let mut picks: Vec<Vec<&'p PoolItem<'a>>> = vec![Vec::new(); paper.sections.len()];
+    let mut picks: Vec<Vec<usize>> = vec![Vec::new(); paper.sections.len()];
     let mut cells: Vec<(usize, Option<usize>, u32)> = Vec::new();
     for (s, section) in paper.sections.iter().enumerate() {
         if weighted && section.tags.is_empty() {
@@ -225,25 +296,13 @@ fn pick_subject<'p, 'a>(
             cells.push((s, None, section.count));
         }
     }
-    let mut alternatives: Vec<Vec<&'p PoolItem<'a>>> = vec![Vec::new(); paper.sections.len()];
-    // Each item's topic and each section's admissible items, worked out once for all the cells.
-    let topic_idx: Vec<Option<usize>> = subject_pool.iter().map(|p| topic_of(p)).collect();
-    let admitted: Vec<Vec<usize>> = paper
-        .sections
-        .iter()
-        .map(|section| {
-            (0..subject_pool.len())
-                .filter(|&i| section.admits(subject_pool[i].item))
-                .collect()
-        })
-        .collect();
+    let mut alternatives: Vec<Vec<usize>> = vec![Vec::new(); paper.sections.len()];
     for (s, topic, q) in cells {
         let section = &paper.sections[s];
-        let cands: Vec<&'p PoolItem<'a>> = admitted[s]
+        let cands: Vec<usize> = plan.admitted[s]
             .iter()
-            .filter(|&&i| topic.is_none() || topic_idx[i] == topic)
-            .map(|&i| subject_pool[i])
-            .filter(|p| !used.contains(&p.item.id))
+            .copied()
+            .filter(|&k| (topic.is_none() || plan.topic[k] == topic) && !used[k])
             .collect();
         if cands.len() < q as usize {
             return Err(AssemblyError::NotEnough {
@@ -253,10 +312,10 @@ fn pick_subject<'p, 'a>(
                 have: cands.len(),
             });
         }
-        let mut order = ranked(cands, rng);
+        let mut order = ranked(cands, pool, rng);
         let rest = order.split_off(q as usize);
-        for p in &order {
-            used.insert(p.item.id.clone());
+        for &k in &order {
+            used[k] = true;
         }
         picks[s].extend(order);
         // Equally ranked leftovers may be swapped in to reach the difficulty band.
@@ -265,20 +324,22 @@ fn pick_subject<'p, 'a>(
     tune_difficulty(
         &mut picks,
         &alternatives,
+        pool,
         used,
         options.difficulty_band,
-        &topic_of,
+        &plan.topic,
     );
     Ok(picks)
 }
 
 /// Splits each weighted section's count over the topics: row sums are the sections' counts, column sums
 /// the topics' targets (largest remainder), within what the pool holds. Where the pool cannot meet a
-/// topic's target exactly, the topic may end one item over or under it.
+/// topic's target exactly, the topic may end one item over or under it. `admitted`: per section, the
+/// pool indices it admits; `topic`: each pool item's topic.
 fn quotas(
     paper: &SubjectPaper,
-    pool: &[&PoolItem<'_>],
-    topic_of: &dyn Fn(&PoolItem<'_>) -> Option<usize>,
+    admitted: &[Vec<usize>],
+    topic: &[Option<usize>],
 ) -> Result<Vec<Vec<u32>>, AssemblyError> {
     let topics = paper.topics.len();
     let targets = paper.topic_targets();
@@ -289,8 +350,8 @@ fn quotas(
         if !section.tags.is_empty() {
             continue;
         }
-        for p in pool.iter().filter(|p| section.admits(p.item)) {
-            if let Some(t) = topic_of(p) {
+        for &k in &admitted[s] {
+            if let Some(t) = topic[k] {
                 avail[s][t] += 1;
             }
         }
@@ -352,19 +413,20 @@ fn quotas(
 
 /// Swaps picks for equally preferable alternatives of the same section and topic until the paper's mean
 /// difficulty lies in the band (or no swap brings it closer).
-fn tune_difficulty<'p, 'a>(
-    picks: &mut [Vec<&'p PoolItem<'a>>],
-    alternatives: &[Vec<&'p PoolItem<'a>>],
-    used: &mut BTreeSet<ItemId>,
+fn tune_difficulty(
+    picks: &mut [Vec<usize>],
+    alternatives: &[Vec<usize>],
+    pool: &[PoolItem<'_>],
+    used: &mut [bool],
     band: (f64, f64),
-    topic_of: &dyn Fn(&PoolItem<'_>) -> Option<usize>,
+    topic: &[Option<usize>],
 ) {
     let n: usize = picks.iter().map(Vec::len).sum();
     if n == 0 {
         return;
     }
-    let level = |p: &PoolItem<'_>| f64::from(p.item.difficulty.get());
-    let mut total: f64 = picks.iter().flatten().map(|p| level(p)).sum();
+    let level = |k: usize| f64::from(pool[k].item.difficulty.get());
+    let mut total: f64 = picks.iter().flatten().map(|&k| level(k)).sum();
     for _ in 0..(4 * n) {
         let mean = total / n as f64;
         let direction = if mean < band.0 {
@@ -374,14 +436,14 @@ fn tune_difficulty<'p, 'a>(
         } else {
             return;
         };
-        let mut best: Option<(usize, usize, &'p PoolItem<'a>, f64)> = None;
+        let mut best: Option<(usize, usize, usize, f64)> = None;
         for (s, list) in picks.iter().enumerate() {
-            for (i, current) in list.iter().enumerate() {
-                for alt in &alternatives[s] {
-                    if used.contains(&alt.item.id)
-                        || alt.seen != current.seen
-                        || alt.exposure > current.exposure
-                        || topic_of(alt) != topic_of(current)
+            for (i, &current) in list.iter().enumerate() {
+                for &alt in &alternatives[s] {
+                    if used[alt]
+                        || pool[alt].seen != pool[current].seen
+                        || pool[alt].exposure > pool[current].exposure
+                        || topic[alt] != topic[current]
                     {
                         continue;
                     }
@@ -396,8 +458,8 @@ fn tune_difficulty<'p, 'a>(
             return;
         };
         total += level(alt) - level(picks[s][i]);
-        used.remove(&picks[s][i].item.id);
-        used.insert(alt.item.id.clone());
+        used[picks[s][i]] = false;
+        used[alt] = true;
         picks[s][i] = alt;
     }
 }

@@ -4,7 +4,8 @@
 pub mod assemble;
 
 pub use assemble::{
-    AssemblyError, Options, Paper, PaperSection, PoolItem, Slot, assemble, overlap, verify,
+    AssemblyError, Options, Paper, PaperSection, PoolItem, Prepared, Slot, assemble,
+    assemble_prepared, overlap, verify,
 };
 
 use std::collections::BTreeMap;

@@ -146,6 +146,33 @@ pub fn present(item: &Item, version: u32, order: &dyn Fn(&str) -> Option<Vec<Str
     }
 }
 
+/// A copy of `item` holding only what a candidate sees before answering: explanations, model answers
+/// and rubrics emptied and numeric keys zeroed. Instantiating it fills only the shown texts, so a
+/// template item's variant is cheap to show.
+pub fn shown_only(item: &Item) -> Item {
+    let mut out = item.clone();
+    if let Body::Case(c) = &mut out.body {
+        c.explanation = None;
+    }
+    for q in out.questions_mut() {
+        q.explanation = Text::default();
+        match &mut q.response {
+            Response::Numeric { value, .. } => {
+                *value = crate::domain::item::NumericKey::Number(0.0)
+            }
+            Response::Written {
+                model_answer,
+                rubric,
+            } => {
+                *model_answer = Text::default();
+                rubric.clear();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// What a candidate learns about a question once they have answered it: their mark, the key and the
 /// explanation (for written questions, the model answer and the rubric to assess themselves against).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

@@ -60,12 +60,24 @@ pub async fn post_mock(
 ) -> Result<HttpResponse, ApiError> {
     auth.check_csrf(&req, None)?;
     let s = super::start(&state, &auth, &body.blueprint, body.seed).await?;
-    Ok(HttpResponse::Created().json(StartedBody {
-        attempt_id: &s.id,
-        deadline: rfc3339(s.deadline),
-        paper: &s.paper,
-    }))
+    // A full paper's JSON runs to a few hundred kilobytes: one buffer of that size, not repeated growth.
+    let mut buf = Vec::with_capacity(PAPER_BYTES);
+    serde_json::to_writer(
+        &mut buf,
+        &StartedBody {
+            attempt_id: &s.id,
+            deadline: rfc3339(s.deadline),
+            paper: &s.paper,
+        },
+    )
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Created()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(buf))
 }
+
+/// The buffer a started paper is written into.
+const PAPER_BYTES: usize = 256 * 1024;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SaveBody {

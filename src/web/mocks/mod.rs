@@ -5,6 +5,7 @@
 pub mod api;
 pub mod marking;
 pub mod pages;
+pub mod shown;
 pub mod writer;
 
 use std::collections::{BTreeSet, HashMap};
@@ -18,7 +19,7 @@ use time::PrimitiveDateTime;
 
 use super::access::entitlement;
 use super::auth::Auth;
-use super::present::{Revealed, present, reveal};
+use super::present::{Revealed, authored_order, present, reveal, shown_only};
 use super::{ApiError, AppState};
 use crate::domain::answer::Answer;
 use crate::domain::blueprint::Blueprint;
@@ -26,10 +27,11 @@ use crate::domain::exam::ExamRules;
 use crate::domain::grading::{self, Grade, Marked, PaperQuestion, Scores};
 use crate::domain::item::Item;
 use crate::domain::scoring::{Mark, MarkState};
-use crate::paper::{Options, PoolItem, assemble};
+use crate::paper::{Options, PoolItem, Prepared, Slot, assemble_prepared};
 use crate::storage::attempts::{self, Attempt, AttemptStatus, Save, StoredPaper};
 use crate::storage::responses;
 use crate::storage::{AnyConnection, StorageError, documents, items};
+use shown::{ShownItem, SlotView};
 use writer::{WriteError, Writer};
 
 /// How often the published pool is checked for changes.
@@ -44,6 +46,8 @@ pub struct Pool {
     /// Each item's place in `items`, by id (a fast hash: looked up for every earlier item per start).
     index: FxHashMap<String, usize>,
     pub blueprints: Vec<Blueprint>,
+    /// What assembly works out once per blueprint over these items, in the blueprints' order.
+    prepared: Vec<Prepared>,
     pub rules: ExamRules,
 }
 
@@ -73,12 +77,22 @@ pub struct Meta {
     pub slots: HashMap<String, (Arc<Item>, usize)>,
 }
 
+/// What candidates see of an item version: escaped once; for a template item, the item stripped to
+/// what is shown, instantiated per slot.
+#[derive(Clone)]
+enum Shown {
+    Fixed(Arc<ShownItem>),
+    Template(Arc<Item>),
+}
+
 /// The mock exams' shared state: the writer, caches of the pool, item versions and attempts.
 pub struct Mocks {
     pub writer: Writer,
     pool: Mutex<Option<(Instant, Arc<Pool>)>>,
     /// Item versions by id, then version number (looked up without allocating a key).
     versions: Mutex<FxHashMap<String, FxHashMap<u32, Arc<Item>>>>,
+    /// What candidates see of item versions, by id, then version.
+    shown: Mutex<FxHashMap<String, FxHashMap<u32, Shown>>>,
     meta: Mutex<HashMap<String, Arc<Meta>>>,
     exposure: Mutex<Exposure>,
 }
@@ -98,6 +112,7 @@ impl Mocks {
             writer,
             pool: Mutex::new(None),
             versions: Mutex::new(FxHashMap::default()),
+            shown: Mutex::new(FxHashMap::default()),
             meta: Mutex::new(HashMap::new()),
             exposure: Mutex::new(Exposure {
                 read_at: Instant::now(),
@@ -135,10 +150,17 @@ impl Mocks {
                     .enumerate()
                     .map(|(k, (item, _))| (item.id.to_string(), k))
                     .collect();
+                let refs: Vec<&Item> = items.iter().map(|(i, _)| i).collect();
+                let prepared = docs
+                    .blueprints
+                    .iter()
+                    .map(|b| Prepared::new(b, &refs))
+                    .collect();
                 Ok(Some(Pool {
                     change,
                     items,
                     index,
+                    prepared,
                     blueprints: docs.blueprints,
                     rules: docs.exam,
                 }))
@@ -191,6 +213,50 @@ impl Mocks {
                 .insert(version, item.clone());
         }
         Ok(item)
+    }
+
+    /// The candidate's view of a slot's item version (of its variant, for a template item).
+    async fn shown(&self, state: &AppState, slot: &Slot) -> Result<Arc<ShownItem>, ApiError> {
+        let (id, version) = (slot.item_id.as_str(), slot.version);
+        let cached = self
+            .shown
+            .lock()
+            .ok()
+            .and_then(|v| v.get(id).and_then(|by| by.get(&version)).cloned());
+        let shown = match cached {
+            Some(s) => s,
+            None => {
+                let item = self.version(state, id, version).await?;
+                let s = if item.template.is_some() {
+                    Shown::Template(Arc::new(shown_only(&item)))
+                } else {
+                    Shown::Fixed(Arc::new(ShownItem::new(&present(
+                        &item,
+                        version,
+                        &authored_order,
+                    ))))
+                };
+                if let Ok(mut v) = self.shown.lock() {
+                    v.entry(id.to_owned())
+                        .or_default()
+                        .insert(version, s.clone());
+                }
+                s
+            }
+        };
+        match shown {
+            Shown::Fixed(s) => Ok(s),
+            Shown::Template(item) => {
+                let (variant, _) = item
+                    .instantiate(slot.variant)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                Ok(Arc::new(ShownItem::new(&present(
+                    &variant,
+                    version,
+                    &authored_order,
+                ))))
+            }
+        }
     }
 
     /// Exposure counts to assemble with, in the pool's order (flushing this server's new uses now and
@@ -416,7 +482,12 @@ fn assemble_for(
     seen: &[bool],
     exposure: &[u32],
 ) -> Result<StoredPaper, ApiError> {
-    let Some(bp) = pool.blueprints.iter().find(|b| b.id == blueprint) else {
+    let Some((bp, prepared)) = pool
+        .blueprints
+        .iter()
+        .zip(&pool.prepared)
+        .find(|(b, _)| b.id == blueprint)
+    else {
         return Err(ApiError::invalid("blueprint", "blueprint is full, A or B"));
     };
     let pool_items: Vec<PoolItem<'_>> = pool
@@ -430,8 +501,9 @@ fn assemble_for(
             exposure: exposure.get(k).copied().unwrap_or(0),
         })
         .collect();
-    let paper = assemble(
+    let paper = assemble_prepared(
         bp,
+        prepared,
         &pool_items,
         &Options {
             seed,
@@ -623,7 +695,7 @@ pub struct SectionView {
     pub title_zh: String,
     pub title_en: String,
     pub kind: &'static str,
-    pub items: Vec<super::present::ItemView>,
+    pub items: Vec<SlotView>,
 }
 
 /// The paper as the candidate sees it.
@@ -641,26 +713,12 @@ pub async fn paper_view(state: &AppState, at: &Attempt) -> Result<PaperView, Api
     for section in &at.paper.paper.sections {
         let mut items_out = Vec::with_capacity(section.slots.len());
         for slot in &section.slots {
-            let item = state
-                .mocks
-                .version(state, slot.item_id.as_str(), slot.version)
-                .await?;
-            let order = |qid: &str| slot.option_order.get(qid).cloned();
-            let mut view = if item.template.is_some() {
-                let (shown, _) = item
-                    .instantiate(slot.variant)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?;
-                present(&shown, slot.version, &order)
-            } else {
-                present(&item, slot.version, &order)
-            };
-            view.slot_ref = Some(slot.slot_ref.clone());
-            view.points = slot.points;
-            for p in view.parts.iter_mut().flatten() {
-                let key = p.id.rsplit_once('.').map(|(_, k)| k).unwrap_or_default();
-                p.slot_ref = Some(format!("{}.{key}", slot.slot_ref));
-            }
-            items_out.push(view);
+            items_out.push(SlotView {
+                shown: state.mocks.shown(state, slot).await?,
+                slot_ref: slot.slot_ref.clone(),
+                points: slot.points,
+                order: slot.option_order.clone(),
+            });
         }
         sections.push(SectionView {
             subject: section.subject.code(),
