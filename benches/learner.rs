@@ -15,6 +15,9 @@
 //! assumes: every answer on a knowledge point raises that point's true ability by 0.02 and the global one
 //! by 0.002 — candidates learn from the feedback — and the teacher's difficulties are noisier, N(0, 0.8²)).
 //!
+//! Adaptive practice serves whole items, as the server does: every part of a case is answered, each
+//! counting as one answer. Random practice draws single questions.
+//!
 //! In each world, 200 calibration candidates first answer 150 random questions each (item parameters are
 //! learnt online from all of them, as on the server), then 80 evaluation candidates practise — once at
 //! random, once adaptively (a fresh copy of the calibrated item parameters each) — and are measured:
@@ -36,7 +39,7 @@
 //! only, `TIKU_LEARNER_MAX=400` stops each candidate earlier); `TIKU_BENCH_REPORT=benches/RESULTS-learner.md`
 //! also writes the report. Without `--bench` (`cargo test --benches`) it returns at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
@@ -290,25 +293,38 @@ impl Sim<'_> {
             .collect();
         let mut rec = record;
         let mut served: Vec<String> = Vec::new();
+        let mut queue: VecDeque<usize> = VecDeque::new();
         for n in 0..answers {
             let at = 1_700_000_000 + n as i64 * 600;
             let i = if adaptive {
-                let lookup = |q: &QuestionMeta| params[index[q.id.as_str()]].clone();
-                let tail = &served[served.len().saturating_sub(30)..];
-                let pick = choose(
-                    &learner,
-                    &self.exam.questions,
-                    tail,
-                    &lookup,
-                    &self.weights,
-                    at,
-                    None,
-                    seed ^ n as u64,
-                );
-                match pick.and_then(|id| self.exam.questions.iter().position(|q| q.item_id == id)) {
-                    Some(i) => i,
-                    None => (rng.next_u64() % self.exam.questions.len() as u64) as usize,
+                if queue.is_empty() {
+                    let lookup = |q: &QuestionMeta| params[index[q.id.as_str()]].clone();
+                    let tail = &served[served.len().saturating_sub(30)..];
+                    let pick = choose(
+                        &learner,
+                        &self.exam.questions,
+                        tail,
+                        &lookup,
+                        &self.weights,
+                        at,
+                        None,
+                        seed ^ n as u64,
+                    );
+                    // The served item's every question (all parts of a case), in order.
+                    if let Some(id) = pick {
+                        queue.extend(
+                            self.exam
+                                .questions
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, q)| q.item_id == id)
+                                .map(|(k, _)| k),
+                        );
+                    }
                 }
+                queue
+                    .pop_front()
+                    .unwrap_or_else(|| (rng.next_u64() % self.exam.questions.len() as u64) as usize)
             } else {
                 (rng.next_u64() % self.exam.questions.len() as u64) as usize
             };

@@ -33,9 +33,11 @@ const ANSWERS_PER_WEAK_POINT: u32 = 12;
 /// How many weakest knowledge points practice tries to tell apart from the rest (the dashboard names them
 /// first).
 pub const WEAKEST: usize = 3;
-/// Half-width, in standard deviations, of the confidence bounds that decide whether the weakest points
-/// are told apart.
-const SEPARATION: f64 = 1.0;
+/// What one answer typically tells about an ability (Fisher information of a well-aimed question).
+const ANSWER_INFORMATION: f64 = 0.15;
+/// Probing stops once no point's doubt, times the share of its uncertainty one answer would remove, is
+/// worth this much.
+const WORTH: f64 = 0.005;
 /// The bonus of the knowledge point whose next answer best tells the weakest points from the rest.
 const DIAGNOSIS: f64 = 1.5;
 /// The weight, among that point's questions, of what an answer tells at the boundary between the
@@ -88,11 +90,15 @@ fn utility(
     u
 }
 
-/// The knowledge point whose next answer best tells the [`WEAKEST`] points from the rest, or none once
-/// they are told apart: the LUCB rule for finding the lowest few of many uncertain means. Of the points
-/// now ranked weakest, the one that may yet be stronger than it looks (highest upper bound); of the
-/// others, the one that may be weaker (lowest lower bound); while those bounds overlap, the less certain
-/// of the two. Abilities are compared without the global term, which every point shares.
+/// The knowledge point whose next answer best tells the [`WEAKEST`] points from the rest, and the
+/// ability at the boundary between them; none once they are told apart. The boundary lies midway between
+/// the last of the points now ranked weakest and the first of the rest; each point's doubt is the chance,
+/// under the model's belief, that it lies on the other side of the boundary from where it is ranked (a
+/// point barely seen is in doubt however it did, since a weak point often answers a guessable question
+/// right). Probed is the point whose doubt, times the share of its uncertainty one answer would remove, is
+/// greatest (a point seen often and still near the boundary yields to one barely seen), until none is
+/// worth [`WORTH`]. Abilities are compared without the global term's uncertainty, which every point
+/// shares.
 fn probe<'a>(learner: &Learner, tags: &[&'a TagCode]) -> Option<(&'a TagCode, f64)> {
     if tags.len() <= WEAKEST {
         return None;
@@ -109,22 +115,21 @@ fn probe<'a>(learner: &Learner, tags: &[&'a TagCode]) -> Option<(&'a TagCode, f6
         })
         .collect();
     ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(b.2)));
-    let (weakest, rest) = ranked.split_at(WEAKEST);
-    let upper = weakest
+    let boundary = (ranked[WEAKEST - 1].0 + ranked[WEAKEST].0) / 2.0;
+    let (worth, tag) = ranked
         .iter()
-        .max_by(|a, b| (a.0 + SEPARATION * a.1).total_cmp(&(b.0 + SEPARATION * b.1)))?;
-    let lower = rest
-        .iter()
-        .min_by(|a, b| (a.0 - SEPARATION * a.1).total_cmp(&(b.0 - SEPARATION * b.1)))?;
-    let (top, bottom) = (
-        upper.0 + SEPARATION * upper.1,
-        lower.0 - SEPARATION * lower.1,
-    );
-    if top <= bottom {
-        return None;
-    }
-    let tag = if upper.1 >= lower.1 { upper.2 } else { lower.2 };
-    Some((tag, (top + bottom) / 2.0))
+        .map(|(mean, sd, t)| {
+            let doubt = normal_cdf(-(mean - boundary).abs() / sd);
+            let v = sd * sd * ANSWER_INFORMATION;
+            (doubt * v / (1.0 + v), *t)
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(a.1)))?;
+    (worth >= WORTH).then_some((tag, boundary))
+}
+
+/// The standard normal distribution function (logistic approximation, within 0.01).
+fn normal_cdf(z: f64) -> f64 {
+    1.0 / (1.0 + (-1.702 * z).exp())
 }
 
 /// The logistic part of the chance of a right answer to `q` at ability `theta`, and the chance's slope
@@ -172,7 +177,7 @@ pub fn choose(
         .collect();
     let w_max = weights.values().copied().fold(0.0, f64::max).max(1e-9);
     let explore = exploration(days_left);
-    let mut best: HashMap<&str, f64> = HashMap::new();
+    let mut best: HashMap<&str, (f64, u32)> = HashMap::new();
     let mut beliefs: HashMap<&TagCode, Belief> = HashMap::new();
     let tag_of: HashMap<&str, &TagCode> =
         questions.iter().map(|q| (q.id.as_str(), &q.tag)).collect();
@@ -217,11 +222,13 @@ pub fn choose(
             }
             _ => u,
         };
-        let e = best.entry(q.item_id.as_str()).or_insert(f64::MIN);
-        *e = e.max(u);
+        let e = best.entry(q.item_id.as_str()).or_insert((0.0, 0));
+        e.0 += u;
+        e.1 += 1;
     }
+    // An item is worth what its questions are worth on average: a case costs an answer per part.
     best.into_iter()
-        .map(|(id, u)| (u + 1e-9 * tie(seed, id), id))
+        .map(|(id, (u, n))| (u / f64::from(n) + 1e-9 * tie(seed, id), id))
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, id)| id.to_owned())
 }
