@@ -36,7 +36,8 @@
 //!   evaluation candidates reaches 0.8 (checked every 10 answers, up to 3,000), in both meanings.
 //!
 //! Run: `cargo bench --bench learner` (about 3 minutes here; `TIKU_LEARNER_WORLDS=1` runs the first world
-//! only, `TIKU_LEARNER_MAX=400` stops each candidate earlier); `TIKU_BENCH_REPORT=benches/RESULTS-learner.md`
+//! only, `TIKU_LEARNER_MAX=400` stops each candidate earlier, `TIKU_LEARNER_EVALUATION=240` evaluates more
+//! candidates); `TIKU_BENCH_REPORT=benches/RESULTS-learner.md`
 //! also writes the report. Without `--bench` (`cargo test --benches`) it returns at once.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -56,7 +57,13 @@ use tiku::domain::taxonomy::TagCode;
 
 const CALIBRATION: usize = 200;
 const CALIBRATION_ANSWERS: usize = 150;
-const EVALUATION: usize = 80;
+/// Evaluation candidates per world (`TIKU_LEARNER_EVALUATION`, default 80).
+fn evaluation() -> usize {
+    std::env::var("TIKU_LEARNER_EVALUATION")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(80)
+}
 const CHECKPOINTS: [usize; 3] = [30, 60, 120];
 /// Answers per evaluation candidate (`TIKU_LEARNER_MAX`, default 3 000).
 fn max_answers() -> usize {
@@ -468,7 +475,7 @@ fn run_world(
     let max = max_answers();
     let mut random = Vec::new();
     let mut adaptive = Vec::new();
-    for c in 0..EVALUATION {
+    for c in 0..evaluation() {
         let person = Person::new(&mut rng, &sim.tags, distinct);
         let mut r = Record::default();
         sim.practise(
@@ -513,9 +520,10 @@ fn run_world(
     );
     let _ = writeln!(
         report,
-        "\n## World: {name}; {weak}\n\n{} questions in the pool, {} knowledge points; {CALIBRATION} calibration candidates × {CALIBRATION_ANSWERS} answers, {EVALUATION} evaluation candidates; {:.1} s.\n",
+        "\n## World: {name}; {weak}\n\n{} questions in the pool, {} knowledge points; {CALIBRATION} calibration candidates × {CALIBRATION_ANSWERS} answers, {} evaluation candidates; {:.1} s.\n",
         exam.questions.len(),
         sim.tags.len(),
+        random.len(),
         started.elapsed().as_secs_f64()
     );
     let _ = writeln!(
