@@ -111,6 +111,8 @@ pub enum AssemblyError {
         need: u32,
         have: usize,
     },
+    #[error("the pool holds {given} items but was prepared with {prepared}")]
+    Unprepared { prepared: usize, given: usize },
 }
 
 /// What assembly works out once for a blueprint and a pool, whoever the paper is for: each subject's
@@ -202,11 +204,12 @@ pub fn assemble_prepared(
     pool: &[PoolItem<'_>],
     options: &Options,
 ) -> Result<Paper, AssemblyError> {
-    assert_eq!(
-        prepared.len,
-        pool.len(),
-        "a pool other than the one prepared"
-    );
+    if prepared.len != pool.len() {
+        return Err(AssemblyError::Unprepared {
+            prepared: prepared.len,
+            given: pool.len(),
+        });
+    }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed);
     let mut used = vec![false; pool.len()];
     let mut sections = Vec::new();

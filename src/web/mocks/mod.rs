@@ -27,7 +27,7 @@ use crate::domain::exam::ExamRules;
 use crate::domain::grading::{self, Grade, Marked, PaperQuestion, Scores};
 use crate::domain::item::Item;
 use crate::domain::scoring::{Mark, MarkState};
-use crate::paper::{Options, PoolItem, Prepared, Slot, assemble_prepared};
+use crate::paper::{AssemblyError, Options, PoolItem, Prepared, Slot, assemble_prepared};
 use crate::storage::attempts::{self, Attempt, AttemptStatus, Save, StoredPaper};
 use crate::storage::responses;
 use crate::storage::{AnyConnection, StorageError, documents, items};
@@ -510,7 +510,10 @@ fn assemble_for(
             ..Options::default()
         },
     )
-    .map_err(|e| ApiError::Conflict(e.to_string()))?;
+    .map_err(|e| match e {
+        AssemblyError::NotEnough { .. } => ApiError::Conflict(e.to_string()),
+        AssemblyError::Unprepared { .. } => ApiError::Internal(e.to_string()),
+    })?;
     let by_id: HashMap<&str, &Item> = pool.items.iter().map(|(i, _)| (i.id.as_str(), i)).collect();
     let questions = questions_of(&paper, &by_id);
     Ok(StoredPaper { paper, questions })
