@@ -33,12 +33,19 @@
 //! - mean absolute error of the predicted full-mock total against the candidate's true expected total
 //!   (the same paper formula with true chances), for the model and the per-point baseline;
 //! - answers needed, under adaptive and under random practice, until the mean weakest-3 precision over the
-//!   evaluation candidates reaches 0.8 (checked every 10 answers, up to 3,000), in both meanings.
+//!   evaluation candidates reaches 0.8 (checked every 10 answers, up to 3,000), in both meanings;
+//! - the ceiling of the search where there are distinct weak points: an ideal observer (`Sim::ideal`) that
+//!   knows what no model can — the true item parameters, the candidate's global and chapter abilities, and
+//!   that each point's own offset is either 0 or the weak one — and only has to find which points are weak,
+//!   asking any single question it likes (a case costs it one answer), answers the same candidate and is
+//!   measured the same way after 30, 60 and 120 answers.
 //!
 //! Run: `cargo bench --bench learner` (about 3 minutes here; `TIKU_LEARNER_WORLDS=1` runs the first world
 //! only, `TIKU_LEARNER_MAX=400` stops each candidate earlier, `TIKU_LEARNER_EVALUATION=240` evaluates more
 //! candidates); `TIKU_BENCH_REPORT=benches/RESULTS-learner.md`
-//! also writes the report. Without `--bench` (`cargo test --benches`) it returns at once.
+//! also writes the report; `TIKU_LEARNER_GUESS_SCALE=0.2` asks what if every question were harder to guess
+//! (each guessing floor scaled, in the truth and in the model). Without `--bench` (`cargo test --benches`)
+//! it returns at once.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
@@ -49,7 +56,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 use tiku::adaptive::forecast::{Exam, predict};
 use tiku::adaptive::model::{ItemParams, Learner, QuestionMeta, path};
-use tiku::adaptive::select::choose;
+use tiku::adaptive::select::{WEAKEST, choose};
 use tiku::domain::Status;
 use tiku::domain::exam::ExamRules;
 use tiku::domain::item::Item;
@@ -410,6 +417,118 @@ impl Sim<'_> {
     }
 }
 
+/// Binary entropy in nats.
+fn entropy(p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    -(p * p.ln() + (1.0 - p) * (1.0 - p).ln())
+}
+
+/// The offset of a distinct weak point, as the world draws it (mean).
+const WEAK_OFFSET: f64 = -2.5;
+
+impl Sim<'_> {
+    /// The ceiling of the search, not a product: an ideal observer that knows the true item parameters,
+    /// the candidate's global and chapter abilities (and how they grow), that every knowledge point's own
+    /// offset is 0 or, for three of them, [`WEAK_OFFSET`] — it does not know which. It keeps the exact
+    /// chance that each point is weak and asks, among single questions (no case costs it more than one
+    /// answer), the one whose answer is expected to raise most the summed chances of its three likeliest
+    /// points (ties broken by what the answer tells about the point). Its three likeliest points are
+    /// what it found. Returns the precision at the checkpoints, in both meanings of "weakest".
+    fn ideal(&self, person: &mut Person, rng: &mut Xoshiro256PlusPlus) -> [Vec<f64>; 2] {
+        let mut known = person.clone();
+        for t in &self.tags {
+            known.terms.remove(t.as_str());
+        }
+        let prior = (WEAKEST as f64 / (self.tags.len() as f64 - WEAKEST as f64)).ln();
+        let mut logit: HashMap<&TagCode, f64> = self.tags.iter().map(|t| (t, prior)).collect();
+        // The chance of a right answer to question i if its point is weak, and if not.
+        let chances = |known: &Person, i: usize| {
+            let q = &self.exam.questions[i];
+            let at = |theta: f64| {
+                q.guess
+                    + (1.0 - q.guess - SLIP) * sigmoid(self.truth.a[i] * (theta - self.truth.b[i]))
+            };
+            let theta = known.ability(&q.tag);
+            (at(theta + WEAK_OFFSET), at(theta))
+        };
+        let mut out = [Vec::new(), Vec::new()];
+        let mut recent: VecDeque<usize> = VecDeque::new();
+        let last = CHECKPOINTS.iter().copied().max().unwrap_or(0);
+        for done in 1..=last {
+            let mut ranked: Vec<(f64, &TagCode)> =
+                self.tags.iter().map(|t| (sigmoid(logit[t]), t)).collect();
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+            let top: f64 = ranked.iter().take(WEAKEST).map(|x| x.0).sum();
+            // The summed chances of the likeliest three if point t's chance became p.
+            let top_if = |t: &TagCode, p: f64| -> f64 {
+                let mut v: Vec<f64> = ranked
+                    .iter()
+                    .filter(|x| x.1 != t)
+                    .take(WEAKEST)
+                    .map(|x| x.0)
+                    .collect();
+                v.push(p);
+                v.sort_by(|a, b| b.total_cmp(a));
+                v.iter().take(WEAKEST).sum()
+            };
+            let mut best = (f64::MIN, 0usize);
+            for (i, q) in self.exam.questions.iter().enumerate() {
+                if recent.contains(&i) {
+                    continue;
+                }
+                let w = sigmoid(logit[&q.tag]);
+                let (p1, p0) = chances(&known, i);
+                let right = w * p1 + (1.0 - w) * p0;
+                let post = |l1: f64, l0: f64| w * l1 / (w * l1 + (1.0 - w) * l0);
+                let gain = right * top_if(&q.tag, post(p1, p0))
+                    + (1.0 - right) * top_if(&q.tag, post(1.0 - p1, 1.0 - p0))
+                    - top;
+                let told = entropy(right) - w * entropy(p1) - (1.0 - w) * entropy(p0);
+                let value = gain + 0.001 * told + 1e-12 * uniform(rng);
+                if value > best.0 {
+                    best = (value, i);
+                }
+            }
+            let i = best.1;
+            recent.push_back(i);
+            if recent.len() > 30 {
+                recent.pop_front();
+            }
+            let q = &self.exam.questions[i];
+            let right = uniform(rng) < person.chance(q, i, &self.truth);
+            let (p1, p0) = chances(&known, i);
+            if let Some(l) = logit.get_mut(&q.tag) {
+                *l += if right {
+                    (p1 / p0).ln()
+                } else {
+                    ((1.0 - p1) / (1.0 - p0)).ln()
+                };
+            }
+            if self.world == World::Growing {
+                person.learn(&q.tag);
+                known.learn(&q.tag);
+            }
+            if CHECKPOINTS.contains(&done) {
+                let truth = [
+                    lowest3(&self.tags, |t| person.ability(t)),
+                    lowest3(&self.tags, |t| {
+                        mean(
+                            self.by_tag[t]
+                                .iter()
+                                .map(|&i| person.chance(&self.exam.questions[i], i, &self.truth)),
+                        )
+                    }),
+                ];
+                let found = lowest3(&self.tags, |t| -logit[t]);
+                for (o, t) in out.iter_mut().zip(&truth) {
+                    o.push(precision(&found, t));
+                }
+            }
+        }
+        out
+    }
+}
+
 fn mean(v: impl Iterator<Item = f64>) -> f64 {
     let (s, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
     s / n.max(1) as f64
@@ -475,6 +594,7 @@ fn run_world(
     let max = max_answers();
     let mut random = Vec::new();
     let mut adaptive = Vec::new();
+    let mut ideal: Vec<[Vec<f64>; 2]> = Vec::new();
     for c in 0..evaluation() {
         let person = Person::new(&mut rng, &sim.tags, distinct);
         let mut r = Record::default();
@@ -499,6 +619,10 @@ fn run_world(
             c as u64,
         );
         adaptive.push(r);
+        if distinct {
+            let mut own = Xoshiro256PlusPlus::seed_from_u64(1_000 + c as u64);
+            ideal.push(sim.ideal(&mut person.clone(), &mut own));
+        }
     }
     let weak = if sim.spread == Spread::Distinct {
         "three distinct weak points"
@@ -554,13 +678,18 @@ fn run_world(
     for (m, meaning) in MEANINGS.iter().enumerate() {
         let _ = writeln!(
             report,
-            "\nThe three weakest knowledge points, {meaning}: mean precision of those found\n\n| answers | model, adaptive | model, random | per-point proportion, random |\n| ---: | ---: | ---: | ---: |"
+            "\nThe three weakest knowledge points, {meaning}: mean precision of those found\n\n| answers | model, adaptive | model, random | per-point proportion, random | ideal observer (ceiling) |\n| ---: | ---: | ---: | ---: | ---: |"
         );
         for (k, n) in CHECKPOINTS.iter().enumerate() {
             let at = n / 10 - 1;
+            let ceiling = if ideal.is_empty() {
+                "—".to_owned()
+            } else {
+                format!("{:.2}", mean(ideal.iter().map(|r| r[m][k])))
+            };
             let _ = writeln!(
                 report,
-                "| {n} | {:.2} | {:.2} | {:.2} |",
+                "| {n} | {:.2} | {:.2} | {:.2} | {ceiling} |",
                 mean(adaptive.iter().map(|r| r.precision[m][at])),
                 mean(random.iter().map(|r| r.precision[m][at])),
                 mean(random.iter().map(|r| r.baseline_precision[m][k])),
@@ -608,7 +737,16 @@ fn main() {
         .filter(|i| i.status == Status::Published)
         .map(|i| &i.item)
         .collect();
-    let exam = Exam::new(&full, &items);
+    let mut exam = Exam::new(&full, &items);
+    // What if the bank's questions were harder to guess: every guessing floor scaled (truth and model).
+    let scale: Option<f64> = std::env::var("TIKU_LEARNER_GUESS_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    if let Some(f) = scale {
+        for q in &mut exam.questions {
+            q.guess *= f;
+        }
+    }
     let mut tags: Vec<TagCode> = exam.questions.iter().map(|q| q.tag.clone()).collect();
     tags.sort();
     tags.dedup();
@@ -625,6 +763,12 @@ fn main() {
         time::OffsetDateTime::now_utc().date(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    if let Some(f) = scale {
+        let _ = writeln!(
+            report,
+            "\nWhat-if run (`TIKU_LEARNER_GUESS_SCALE={f}`): every question's guessing floor × {f}, in the simulated truth and in the model — not the shipped bank.\n"
+        );
+    }
     let worlds: usize = std::env::var("TIKU_LEARNER_WORLDS")
         .ok()
         .and_then(|v| v.parse().ok())
