@@ -797,6 +797,34 @@ fn main() {
         "\nOne model update (candidate and question): {:.2} µs (mean of {n}).",
         t.elapsed().as_secs_f64() * 1e6 / n as f64
     );
+    // The cost of one prediction as the dashboard and the class forecast make it (300 draws).
+    let learner = {
+        let mut l = Learner::default();
+        for (i, q) in exam.questions.iter().enumerate().take(200) {
+            let mut p = ItemParams::prior(q.difficulty);
+            l.observe(
+                q,
+                &mut p,
+                (i % 3 != 0) as u8 as f64,
+                1_700_000_000 + i as i64,
+                i as i64,
+            );
+        }
+        l
+    };
+    let prior = |q: &QuestionMeta| ItemParams::prior(q.difficulty);
+    let rules = ExamRules::default();
+    let runs = 50;
+    let t = Instant::now();
+    for s in 0..runs {
+        std::hint::black_box(predict(&learner, &exam, &prior, &rules, &[], 300, s));
+    }
+    let _ = writeln!(
+        report,
+        "One predicted mock (300 draws over the {} questions): {:.2} ms (mean of {runs}).",
+        exam.questions.len(),
+        t.elapsed().as_secs_f64() * 1e3 / f64::from(runs as u32)
+    );
     print!("{report}");
     if let Ok(path) = std::env::var("TIKU_BENCH_REPORT") {
         std::fs::write(&path, &report).unwrap_or_else(|e| panic!("{path}: {e}"));

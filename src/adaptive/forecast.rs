@@ -198,17 +198,24 @@ pub fn predict(
             .map_or((0.0, *prior), |n| (n.mean, n.var));
         terms.insert(key, belief);
     }
+    // Terms by position (drawn in key order), and each question's path as positions.
+    let position: HashMap<&str, usize> = terms.keys().enumerate().map(|(i, k)| (*k, i)).collect();
+    let terms: Vec<(f64, f64)> = terms.into_values().collect();
+    let paths: Vec<Vec<usize>> = paths
+        .iter()
+        .map(|p| p.iter().map(|(k, _)| position[k.as_str()]).collect())
+        .collect();
+    let mut draw = vec![0.0; terms.len()];
     let (mut a, mut b, mut total) = (Vec::new(), Vec::new(), Vec::new());
     let mut passes = 0usize;
     let max = f64::from(rules.subject_max);
     let mut p = vec![0.0; exam.questions.len()];
     for _ in 0..samples.max(1) {
-        let draw: HashMap<&str, f64> = terms
-            .iter()
-            .map(|(k, (m, v))| (*k, m + v.sqrt() * normal(&mut rng)))
-            .collect();
+        for (d, (m, v)) in draw.iter_mut().zip(&terms) {
+            *d = m + v.sqrt() * normal(&mut rng);
+        }
         for (i, q) in exam.questions.iter().enumerate() {
-            let theta: f64 = paths[i].iter().map(|(k, _)| draw[k.as_str()]).sum();
+            let theta: f64 = paths[i].iter().map(|&k| draw[k]).sum();
             let ip = &item_params[i];
             p[i] = q.guess + (1.0 - q.guess) / (1.0 + (-ip.a * (theta - ip.b)).exp());
         }

@@ -2,7 +2,7 @@
 //! `p_correct` of a served item, the next adaptive item, and the candidate's mastery and predicted score
 //! (`GET /api/v1/me/mastery`, ../shared/api.md "The learner").
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use actix_web::{HttpResponse, get, web};
@@ -205,6 +205,31 @@ pub fn tag_mastery(
         .collect()
 }
 
+/// The candidate's predicted full mock, from their learner model and the calibrated items; seeded by
+/// their answer count, so the dashboard and their teacher's class view show the same figures.
+pub fn forecast(
+    view: &ExamView,
+    learner: &Learner,
+    params: &HashMap<String, ItemParams>,
+    cohort: &[u32],
+) -> Prediction {
+    let lookup = |q: &QuestionMeta| {
+        params
+            .get(&q.id)
+            .cloned()
+            .unwrap_or_else(|| ItemParams::prior(q.difficulty))
+    };
+    predict(
+        learner,
+        &view.exam,
+        &lookup,
+        &view.rules,
+        cohort,
+        SAMPLES,
+        learner.answers as u64,
+    )
+}
+
 /// The candidate's mastery, predicted score and pace, and their beliefs (for the dashboard's chart).
 pub async fn mastery(state: &AppState, auth: &Auth) -> Result<(MasteryBody, Learner), ApiError> {
     let view = state.learner.get(state).await?;
@@ -229,22 +254,7 @@ pub async fn mastery(state: &AppState, auth: &Auth) -> Result<(MasteryBody, Lear
             ))
         })
         .await?;
-    let lookup = |q: &QuestionMeta| {
-        params
-            .get(&q.id)
-            .cloned()
-            .unwrap_or_else(|| ItemParams::prior(q.difficulty))
-    };
-    let seed = learner.answers as u64;
-    let predicted = predict(
-        &learner,
-        &view.exam,
-        &lookup,
-        &view.rules,
-        &cohort,
-        SAMPLES,
-        seed,
-    );
+    let predicted = forecast(&view, &learner, &params, &cohort);
     let days = days_left(state, auth).await?;
     Ok((
         MasteryBody {

@@ -148,6 +148,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(schools::gradebook::get_gradebook)
         .service(schools::gradebook::get_item_analysis)
         .service(schools::gradebook::get_heatmap)
+        .service(schools::forecast::get_forecast)
         .service(schools::gradebook::get_class_gradebook)
         .service(reports::post_report)
         .service(reports::get_reports)

@@ -217,9 +217,83 @@ async fn adaptive_practice_follows_the_model_and_the_model_rebuilds_exactly() {
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
 
-        // The model rebuilt from the answer log equals the one kept answer by answer.
+        // The teacher's class view: the same prediction the candidate sees, the class's expectation,
+        // its weakest points; a classmate without answers has no prediction.
         let db = Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
         let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
+        let (school, _, teacher) = super::schools::school(&app, &admin, "lf", None).await;
+        let r = app
+            .send(
+                "POST",
+                &format!("/api/v1/schools/{school}/classes"),
+                Some(json!({"name": "一班"})),
+                &teacher,
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let class = r.json()["id"].as_str().unwrap_or_default().to_owned();
+        let (mate, _) = super::candidates::register(&app, 32).await;
+        for (who, no) in [(&user, "2025031"), (&mate, "2025032")] {
+            tiku::storage::schools::add_member(&mut c, who, &school, Some(no))
+                .unwrap_or_else(|e| panic!("{e}"));
+            tiku::storage::schools::enrol(&mut c, &class, who).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let r = app
+            .send(
+                "GET",
+                &format!("/api/v1/schools/{school}/classes/{class}/forecast"),
+                None,
+                &teacher,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let f = r.json();
+        let row = |id: &str| {
+            f["students"]
+                .as_array()
+                .and_then(|s| s.iter().find(|s| s["user_id"] == id))
+                .cloned()
+                .unwrap_or_else(|| panic!("{id} in {f}"))
+        };
+        assert_eq!(row(&user)["predicted"], after["predicted"], "{f}");
+        assert_eq!(row(&user)["answers"], answered);
+        assert!(row(&mate)["predicted"].is_null(), "{f}");
+        assert_eq!(f["predicted_students"], 1);
+        assert_eq!(
+            f["expected_passers"], after["predicted"]["pass_probability"],
+            "{f}"
+        );
+        let weakest = f["weakest"].as_array().cloned().unwrap_or_default();
+        assert!(!weakest.is_empty() && weakest.len() <= 5, "{f}");
+        let means: Vec<f64> = weakest
+            .iter()
+            .map(|w| w["class_mean"].as_f64().unwrap_or(-1.0))
+            .collect();
+        assert!(
+            means.windows(2).all(|w| w[0] <= w[1]) && means.iter().all(|m| (0.0..=1.0).contains(m)),
+            "weakest first: {f}"
+        );
+        let page = app
+            .send(
+                "GET",
+                &format!("/school/{school}/classes/{class}?lang=en"),
+                None,
+                &app.browser("lf-teacher", "teacher-pass-1").await,
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(
+            page.body.contains("Predicted results")
+                && page.body.contains("no answers yet, no prediction")
+                && page.body.contains(&format!(
+                    "/search?tag={}",
+                    weakest[0]["tag"].as_str().unwrap_or("?")
+                )),
+            "{}",
+            page.body
+        );
+
+        // The model rebuilt from the answer log equals the one kept answer by answer.
         let online = learning::learner(&mut c, &user).unwrap_or_else(|e| panic!("{e}"));
         let online_params = learning::all_params(&mut c).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(online.answers as usize, answered);

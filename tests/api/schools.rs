@@ -657,6 +657,11 @@ async fn staff_of_one_school_see_nothing_of_another() {
             ),
             (
                 "GET",
+                format!("/api/v1/schools/{a}/classes/{class}/forecast"),
+                None,
+            ),
+            (
+                "GET",
                 format!("/api/v1/schools/{a}/classes/{class}/gradebook"),
                 None,
             ),

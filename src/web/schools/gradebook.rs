@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::assessments::assessment_in;
 use super::class_in;
+use crate::adaptive::model::Learner;
+use crate::domain::Taxonomy;
 use crate::domain::item_stats::{QuestionStats, analyse};
 use crate::storage::attempts::{self, Attempt, AttemptStatus};
 use crate::storage::{documents, learning, responses, schools};
@@ -354,14 +356,24 @@ pub struct Heatmap {
     pub rows: Vec<HeatRow>,
 }
 
-/// Knowledge points × students from each student's learner model, weakest points first.
-pub async fn heatmap(
+/// A class's students with their learner models, and the taxonomy to read them by.
+pub struct ClassModels {
+    pub school: schools::School,
+    pub class: schools::Class,
+    pub students: Vec<schools::Student>,
+    pub learners: Vec<Learner>,
+    pub taxonomy: Taxonomy,
+}
+
+/// The learner models of the class `class_id` of school `school_id`, as the caller may see them (404
+/// when the class is not theirs).
+pub async fn class_models(
     state: &AppState,
     auth: &Auth,
     school_id: &str,
     class_id: &str,
-) -> Result<Heatmap, ApiError> {
-    let (_, _, class) = class_in(state, auth, school_id, class_id).await?;
+) -> Result<ClassModels, ApiError> {
+    let (school, _, class) = class_in(state, auth, school_id, class_id).await?;
     let cid = class.id.clone();
     let (students, learners, taxonomy) = state
         .with_db(move |c| {
@@ -373,11 +385,24 @@ pub async fn heatmap(
             Ok((students, learners, documents::load(c)?.taxonomy))
         })
         .await?;
-    let mut rows: Vec<HeatRow> = taxonomy
+    Ok(ClassModels {
+        school,
+        class,
+        students,
+        learners,
+        taxonomy,
+    })
+}
+
+/// Knowledge points × students from each student's learner model, in taxonomy order.
+pub fn heatmap(models: &ClassModels) -> Heatmap {
+    let mut rows: Vec<HeatRow> = models
+        .taxonomy
         .tags()
         .iter()
         .map(|t| {
-            let mastery: Vec<Option<f64>> = learners
+            let mastery: Vec<Option<f64>> = models
+                .learners
                 .iter()
                 .map(|l| {
                     let answered = l.nodes.get(t.code.as_str()).is_some_and(|n| n.answers > 0);
@@ -398,11 +423,11 @@ pub async fn heatmap(
         .collect();
     // Knowledge points (not chapters) in taxonomy order; the weakest are easy to spot by colour.
     rows.retain(|r| r.depth > 0);
-    Ok(Heatmap {
-        class_id: class.id,
-        students,
+    Heatmap {
+        class_id: models.class.id.clone(),
+        students: models.students.clone(),
         rows,
-    })
+    }
 }
 
 /// `GET /api/v1/schools/{id}/classes/{class}/heatmap`
@@ -414,7 +439,8 @@ pub async fn get_heatmap(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (sid, cid) = path.into_inner();
-    Ok(HttpResponse::Ok().json(heatmap(&state, &auth, &sid, &cid).await?))
+    let models = class_models(&state, &auth, &sid, &cid).await?;
+    Ok(HttpResponse::Ok().json(heatmap(&models)))
 }
 
 /// The class's gradebook: every assessment of the class × its students (best scores).

@@ -3,6 +3,7 @@
 //! assessments and read the gradebook. A school's staff see only their school: anything else is 404.
 
 pub mod assessments;
+pub mod forecast;
 pub mod gradebook;
 pub mod outcome;
 pub mod pages;

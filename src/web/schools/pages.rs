@@ -9,9 +9,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::assessments::{NewAssessment, assessment_in, base_url, embedding};
-use super::gradebook::{Gradebook, HeatRow, gradebook, heatmap, item_analysis};
+use super::forecast::{ForecastView, class_forecast, forecast_view};
+use super::gradebook::{Gradebook, HeatRow, class_models, gradebook, heatmap, item_analysis};
 use super::roster::RosterReport;
-use super::{NewClass, NewSchool, NewStaff, class_in, scope};
+use super::{NewClass, NewSchool, NewStaff, scope};
 use crate::domain::item_stats::QuestionStats;
 use crate::domain::user::Role;
 use crate::storage::schools::{self, Class, Member, School};
@@ -401,6 +402,7 @@ struct ClassPage {
     student_count: usize,
     assessments: Vec<crate::storage::assessments::Assessment>,
     heat: Vec<HeatView>,
+    forecast: ForecastView,
     blueprints: Vec<(String, String)>,
     msg: Option<String>,
     error: Option<String>,
@@ -419,21 +421,22 @@ pub async fn get_class(
         Err(r) => return *r,
     };
     let (sid, cid) = path.into_inner();
-    let (school, _, class) = match class_in(&state, &auth, &sid, &cid).await {
-        Ok(x) => x,
+    let models = match class_models(&state, &auth, &sid, &cid).await {
+        Ok(m) => m,
         Err(e) => return fail(&state, &req, &e),
     };
-    let key = class.id.clone();
+    let key = models.class.id.clone();
     let Ok(assessments) = state
         .with_db(move |c| crate::storage::assessments::of_class(c, &key))
         .await
     else {
         return error_page(&state, &req, StatusCode::INTERNAL_SERVER_ERROR);
     };
-    let map = match heatmap(&state, &auth, &sid, &cid).await {
-        Ok(m) => m,
+    let forecast = match class_forecast(&state, &models).await {
+        Ok(f) => f,
         Err(e) => return fail(&state, &req, &e),
     };
+    let map = heatmap(&models);
     let zh = crate::web::i18n::request_lang(&req) == crate::domain::Lang::Zh;
     let heat = map
         .rows
@@ -474,14 +477,15 @@ pub async fn get_class(
         Some(&auth),
         StatusCode::OK,
         "school_class",
-        &class.name.clone(),
+        &models.class.name.clone(),
         ClassPage {
-            school,
-            class,
+            school: models.school,
+            class: models.class,
             student_count: map.students.len(),
             students: map.students,
             assessments,
             heat,
+            forecast: forecast_view(&forecast, zh),
             blueprints,
             msg: q.msg,
             error: q.error,
