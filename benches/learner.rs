@@ -42,7 +42,7 @@
 //!
 //! Run: `cargo bench --bench learner` (about 3 minutes here; `TIKU_LEARNER_WORLDS=1` runs the first world
 //! only, `TIKU_LEARNER_MAX=400` stops each candidate earlier, `TIKU_LEARNER_EVALUATION=240` evaluates more
-//! candidates); `TIKU_BENCH_REPORT=benches/RESULTS-learner.md`
+//! candidates, `TIKU_LEARNER_CALIBRATION=1000` calibrates the items on more candidates); `TIKU_BENCH_REPORT=benches/RESULTS-learner.md`
 //! also writes the report; `TIKU_LEARNER_GUESS_SCALE=0.2` asks what if every question were harder to guess
 //! (each guessing floor scaled, in the truth and in the model). Without `--bench` (`cargo test --benches`)
 //! it returns at once.
@@ -62,7 +62,13 @@ use tiku::domain::exam::ExamRules;
 use tiku::domain::item::Item;
 use tiku::domain::taxonomy::TagCode;
 
-const CALIBRATION: usize = 200;
+/// Calibration candidates per world (`TIKU_LEARNER_CALIBRATION`, default 200).
+fn calibration() -> usize {
+    std::env::var("TIKU_LEARNER_CALIBRATION")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
 const CALIBRATION_ANSWERS: usize = 150;
 /// Evaluation candidates per world (`TIKU_LEARNER_EVALUATION`, default 80).
 fn evaluation() -> usize {
@@ -579,7 +585,7 @@ fn run_world(
         .iter()
         .map(|q| ItemParams::prior(q.difficulty))
         .collect();
-    for c in 0..CALIBRATION {
+    for c in 0..calibration() {
         let mut person = Person::new(&mut rng, &sim.tags, distinct);
         sim.practise(
             &mut person,
@@ -644,9 +650,10 @@ fn run_world(
     );
     let _ = writeln!(
         report,
-        "\n## World: {name}; {weak}\n\n{} questions in the pool, {} knowledge points; {CALIBRATION} calibration candidates × {CALIBRATION_ANSWERS} answers, {} evaluation candidates; {:.1} s.\n",
+        "\n## World: {name}; {weak}\n\n{} questions in the pool, {} knowledge points; {} calibration candidates × {CALIBRATION_ANSWERS} answers, {} evaluation candidates; {:.1} s.\n",
         exam.questions.len(),
         sim.tags.len(),
+        calibration(),
         random.len(),
         started.elapsed().as_secs_f64()
     );
