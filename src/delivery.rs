@@ -52,12 +52,17 @@ fn webhook(conn: &mut AnyConnection, job: &outbox::Job, agent: &ureq::Agent) -> 
     let school = schools::get(conn, school_id)
         .map_err(|e| e.to_string())?
         .ok_or("the school no longer exists")?;
+    let event = body
+        .get("event")
+        .and_then(|e| e.as_str())
+        .unwrap_or("attempt.submitted")
+        .to_owned();
     let body = body.to_string();
     let ts = time::OffsetDateTime::now_utc().unix_timestamp();
     agent
         .post(url)
         .header("Content-Type", "application/json")
-        .header("X-Tiku-Event", "attempt.submitted")
+        .header("X-Tiku-Event", event.as_str())
         .header("X-Tiku-Delivery", job.id.to_string())
         .header("X-Tiku-Timestamp", ts.to_string())
         .header(

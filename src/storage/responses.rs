@@ -386,6 +386,34 @@ pub fn self_assess(
     Ok(n == 1)
 }
 
+/// One answer by its id.
+pub fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Response>, StorageError> {
+    let row = r::table
+        .filter(r::id.eq(id))
+        .select(response_columns!())
+        .first::<ResponseRow>(conn)
+        .optional()?;
+    Ok(rows(row.into_iter().collect())?.pop())
+}
+
+/// Records a teacher's grading of the written answer `id` against the rubric (inside the caller's
+/// transaction): pending, self-assessed or already graded answers only — a teacher's grade replaces the
+/// candidate's own. False when the answer is not a written one.
+pub fn grade(conn: &mut AnyConnection, id: i64, awarded: u32) -> Result<bool, StorageError> {
+    let n = diesel::update(r::table.filter(r::id.eq(id)).filter(r::state.eq_any([
+        state_code(MarkState::Pending),
+        state_code(MarkState::SelfAssessed),
+        state_code(MarkState::Graded),
+    ])))
+    .set((
+        r::awarded.eq(awarded as i32),
+        r::state.eq(state_code(MarkState::Graded)),
+        r::regraded_at.eq(Some(now())),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// The user's latest answer to a question given in a practice session context (for self-assessment).
 pub fn latest_of(
     conn: &mut AnyConnection,

@@ -149,6 +149,8 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(schools::gradebook::get_item_analysis)
         .service(schools::gradebook::get_heatmap)
         .service(schools::forecast::get_forecast)
+        .service(schools::grading::get_written)
+        .service(schools::grading::post_grade)
         .service(schools::gradebook::get_class_gradebook)
         .service(reports::post_report)
         .service(reports::get_reports)
@@ -228,6 +230,14 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .route(
             "/school/{id}/assessments/{assessment}",
             aw::get().to(schools::pages::get_assessment),
+        )
+        .route(
+            "/school/{id}/assessments/{assessment}/grading",
+            aw::get().to(schools::grading::get_grading_page),
+        )
+        .route(
+            "/school/{id}/assessments/{assessment}/grading/{response_id}",
+            aw::post().to(schools::grading::post_grading_page),
         )
         .route(
             "/school/{id}/{op}",

@@ -99,6 +99,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "school_assessment",
         include_str!("../../templates/school_assessment.hbs"),
     ),
+    (
+        "school_grading",
+        include_str!("../../templates/school_grading.hbs"),
+    ),
 ];
 
 /// The interface strings.

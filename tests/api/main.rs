@@ -7,6 +7,7 @@ mod candidates;
 mod cli;
 mod content;
 mod durability;
+mod grading;
 mod health;
 mod helpers;
 mod imports;

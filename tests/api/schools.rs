@@ -79,7 +79,7 @@ pub fn picks(app: &TestApp, n: usize) -> Vec<String> {
 }
 
 /// A signed embed link's path and query.
-fn link(
+pub fn link(
     assessment: &str,
     school: &str,
     secret: &str,
@@ -101,7 +101,7 @@ fn link(
 }
 
 /// A local server that records the webhooks it receives: (address, received (headers, body)).
-type Received = Arc<Mutex<Vec<(Vec<(String, String)>, String)>>>;
+pub type Received = Arc<Mutex<Vec<(Vec<(String, String)>, String)>>>;
 
 fn webhook_receiver() -> (String, Received) {
     let got: Received = Arc::default();
@@ -136,7 +136,30 @@ fn webhook_receiver() -> (String, Received) {
     (format!("http://127.0.0.1:{port}/hook"), got)
 }
 
-fn location(r: &super::helpers::Reply) -> String {
+/// Points the school's webhook at a local receiver; returns what it receives and the school's embed
+/// secret (read by the school's administrator).
+pub async fn webhook_and_secret(app: &TestApp, sid: &str, admin: &As) -> (Received, String) {
+    let (hook_url, received) = webhook_receiver();
+    let r = app
+        .send(
+            "PATCH",
+            &format!("/api/v1/schools/{sid}"),
+            Some(json!({"webhook_url": hook_url})),
+            admin,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .send("GET", &format!("/api/v1/schools/{sid}"), None, admin)
+        .await;
+    let secret = r.json()["embed_secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (received, secret)
+}
+
+pub fn location(r: &super::helpers::Reply) -> String {
     r.headers
         .get("location")
         .and_then(|v| v.to_str().ok())
@@ -154,16 +177,7 @@ async fn an_embedded_assessment_is_sat_and_its_result_flows_back() {
         let (sid, admin, teacher) = school(&app, &root, "sa", Some(&licence)).await;
 
         // The webhook, and the secret the school's site signs with.
-        let (hook_url, received) = webhook_receiver();
-        let r = app
-            .send(
-                "PATCH",
-                &format!("/api/v1/schools/{sid}"),
-                Some(json!({"webhook_url": hook_url})),
-                &admin,
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
+        let (received, secret) = webhook_and_secret(&app, &sid, &admin).await;
         let r = app
             .send("GET", &format!("/api/v1/schools/{sid}"), None, &teacher)
             .await;
@@ -171,13 +185,6 @@ async fn an_embedded_assessment_is_sat_and_its_result_flows_back() {
             r.json()["embed_secret"].is_null(),
             "teachers never see the secret"
         );
-        let r = app
-            .send("GET", &format!("/api/v1/schools/{sid}"), None, &admin)
-            .await;
-        let secret = r.json()["embed_secret"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
         assert_eq!(secret.len(), 64);
 
         // The class list: a dry run first, then the import.

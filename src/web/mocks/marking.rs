@@ -162,7 +162,12 @@ pub fn mark_attempt(
     let scores = super::scores_by_question(at, &by_question, rules);
     attempts::set_totals(conn, &at.id, scores.total, scores.passed)?;
     if at.assessment_id.is_some() {
-        crate::web::schools::outcome::enqueue(conn, at, &scores)?;
+        crate::web::schools::outcome::enqueue(
+            conn,
+            at,
+            &scores,
+            crate::web::schools::outcome::Event::Submitted,
+        )?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 pub mod assessments;
 pub mod forecast;
 pub mod gradebook;
+pub mod grading;
 pub mod outcome;
 pub mod pages;
 pub mod roster;

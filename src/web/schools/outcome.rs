@@ -37,12 +37,23 @@ pub fn passed(a: &Assessment, at: &Attempt) -> bool {
     )
 }
 
-/// Queues the messages for a just-marked attempt of an assessment, with its `scores` (in the caller's
-/// transaction).
+/// Why an attempt's result is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The attempt was submitted and machine-marked.
+    Submitted,
+    /// Its score changed later: a teacher graded a written answer, or a regrade re-marked an answer.
+    Rescored,
+}
+
+/// Queues the messages for an attempt of an assessment whose marks were just written, with its `scores`
+/// (in the caller's transaction). A re-score is stamped with the time of the change, so an LTI platform
+/// takes it as newer than the score it replaces.
 pub fn enqueue(
     conn: &mut AnyConnection,
     at: &Attempt,
     scores: &Scores,
+    event: Event,
 ) -> Result<(), StorageError> {
     let Some(aid) = &at.assessment_id else {
         return Ok(());
@@ -51,7 +62,11 @@ pub fn enqueue(
         return Ok(());
     };
     let submitted = at.submitted_at.unwrap_or_else(crate::storage::now);
-    let timestamp = submitted.assume_utc().format(&Rfc3339).unwrap_or_default();
+    let stamp = |t: time::PrimitiveDateTime| t.assume_utc().format(&Rfc3339).unwrap_or_default();
+    let timestamp = match event {
+        Event::Submitted => stamp(submitted),
+        Event::Rescored => stamp(crate::storage::now()),
+    };
     let passed = passes(&a.blueprint, scores);
     if let Some(school) = schools::get(conn, &a.school_id)?
         && let Some(url) = &school.webhook_url
@@ -59,7 +74,10 @@ pub fn enqueue(
         let student = schools::external_id(conn, &school.id, &at.user_id)?
             .unwrap_or_else(|| at.user_id.clone());
         let body = serde_json::json!({
-            "event": "attempt.submitted",
+            "event": match event {
+                Event::Submitted => "attempt.submitted",
+                Event::Rescored => "attempt.rescored",
+            },
             "school": school.id,
             "assessment_id": a.id,
             "assessment_title": a.title,
@@ -70,7 +88,8 @@ pub fn enqueue(
             "max": scores.max_total,
             "passed": passed,
             "pending_points": scores.pending_points,
-            "submitted_at": timestamp,
+            "submitted_at": stamp(submitted),
+            "scored_at": timestamp,
         });
         outbox::enqueue(
             conn,

@@ -30,7 +30,7 @@ fn see_other(to: String) -> HttpResponse {
 }
 
 /// Back to `to` with a message (`ok`) or an error.
-fn back(to: &str, result: Result<String, ApiError>) -> HttpResponse {
+pub(super) fn back(to: &str, result: Result<String, ApiError>) -> HttpResponse {
     let q = match result {
         Ok(msg) => serde_urlencoded::to_string([("msg", msg)]),
         Err(e) => serde_urlencoded::to_string([("error", e.to_string())]),
@@ -40,7 +40,7 @@ fn back(to: &str, result: Result<String, ApiError>) -> HttpResponse {
     see_other(format!("{to}{sep}{q}"))
 }
 
-fn fail(state: &AppState, req: &HttpRequest, e: &ApiError) -> HttpResponse {
+pub(super) fn fail(state: &AppState, req: &HttpRequest, e: &ApiError) -> HttpResponse {
     let status = match e {
         ApiError::NotFound => StatusCode::NOT_FOUND,
         ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -51,12 +51,12 @@ fn fail(state: &AppState, req: &HttpRequest, e: &ApiError) -> HttpResponse {
 
 #[derive(Deserialize)]
 pub struct Flash {
-    msg: Option<String>,
-    error: Option<String>,
+    pub(super) msg: Option<String>,
+    pub(super) error: Option<String>,
 }
 
 /// The signed-in user of a posted form whose CSRF token is right, or the response to send instead.
-fn form_user(
+pub(super) fn form_user(
     state: &AppState,
     req: &HttpRequest,
     auth: MaybeAuth,

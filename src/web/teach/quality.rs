@@ -431,7 +431,14 @@ pub async fn regrade_item(
                     let rules = crate::storage::documents::load(c)?.exam;
                     for attempt_id in &changed {
                         if let Some(at) = crate::storage::attempts::get(c, attempt_id)? {
-                            crate::web::mocks::refresh_totals(c, &at, &rules)?;
+                            let scores = crate::web::mocks::refresh_totals(c, &at, &rules)?;
+                            // A school's systems hear of the changed score.
+                            crate::web::schools::outcome::enqueue(
+                                c,
+                                &at,
+                                &scores,
+                                crate::web::schools::outcome::Event::Rescored,
+                            )?;
                         }
                     }
                     audit::log(
