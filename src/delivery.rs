@@ -1,5 +1,5 @@
 //! Delivers the outbox (see `storage::outbox`): school webhooks, signed with HMAC-SHA256 under the
-//! school's embed secret, and LTI scores. Runs on every server; a job is claimed by one at a time and
+//! school's embed secret, and LTI scores; and runs the learner model's rebuild a regrade queues. Runs on every server; a job is claimed by one at a time and
 //! retried with growing waits until it is delivered.
 
 use std::time::Duration;
@@ -80,6 +80,16 @@ fn deliver(conn: &mut AnyConnection, job: &outbox::Job, agent: &ureq::Agent) -> 
         "webhook" => webhook(conn, job, agent),
         // Its own client: a platform's refusal is reported with the platform's answer.
         "lti_score" => crate::lti::ags::deliver(conn, &job.payload),
+        // Not a message: the learner model rebuilt after a regrade changed marks it learnt from.
+        "rebuild_model" => crate::storage::learning::rebuild(conn)
+            .map(|r| {
+                tracing::info!(
+                    answers = r.answers,
+                    learners = r.learners,
+                    "learner model rebuilt"
+                )
+            })
+            .map_err(|e| format!("rebuilding the learner model: {e}")),
         other => Err(format!("no way to deliver `{other}` jobs")),
     }
 }

@@ -3,8 +3,8 @@
 //! log (`tiku rebuild-model`) by replaying every auto-marked answer in the order it was recorded.
 //!
 //! Only auto-marked answers teach the model: written answers are marked later (by the candidate
-//! against the rubric, or by a teacher), and a regrade re-marks old answers, so after a regrade the model
-//! is brought up to date by a rebuild.
+//! against the rubric, or by a teacher). A regrade re-marks old answers, so it queues a rebuild in the
+//! outbox (`rebuild_model`), which a server's delivery worker runs while answers keep arriving.
 
 use std::collections::HashMap;
 
@@ -375,44 +375,27 @@ type LogRow = (
     PrimitiveDateTime,
 );
 
-/// Replays the whole answer log in order and replaces the stored model with the result.
-pub fn rebuild(conn: &mut AnyConnection) -> Result<Rebuilt, StorageError> {
-    let mut learners: HashMap<String, Learner> = HashMap::new();
-    let mut params: HashMap<String, ItemParams> = HashMap::new();
-    let mut meta_cache: HashMap<(String, i32), Vec<QuestionMeta>> = HashMap::new();
-    let mut after = 0i64;
-    let mut answers = 0usize;
-    loop {
-        let page: Vec<LogRow> = r::table
-            .filter(r::id.gt(after))
-            .filter(r::state.eq("auto"))
-            .order(r::id)
-            .limit(5_000)
-            .select((
-                r::id,
-                r::user_id,
-                r::item_id,
-                r::version,
-                r::question_id,
-                r::awarded,
-                r::max_points,
-                r::state,
-                r::created_at,
-            ))
-            .load(conn)?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.0;
+/// The model as a replay of the log builds it.
+#[derive(Default)]
+struct Replay {
+    learners: HashMap<String, Learner>,
+    params: HashMap<String, ItemParams>,
+    meta_cache: HashMap<(String, i32), Vec<QuestionMeta>>,
+    answers: usize,
+}
+
+impl Replay {
+    /// Applies log rows, in the order given.
+    fn apply(&mut self, conn: &mut AnyConnection, page: Vec<LogRow>) -> Result<(), StorageError> {
         for (id, user, item_id, version, qid, awarded, max, _, at) in page {
             let key = (item_id.clone(), version);
-            if !meta_cache.contains_key(&key) {
+            if !self.meta_cache.contains_key(&key) {
                 let found = items::get(conn, &item_id, u32::try_from(version).ok())?
                     .map(|s| metas(&s.item))
                     .unwrap_or_default();
-                meta_cache.insert(key.clone(), found);
+                self.meta_cache.insert(key.clone(), found);
             }
-            let Some(meta) = meta_cache[&key].iter().find(|m| m.id == qid) else {
+            let Some(meta) = self.meta_cache[&key].iter().find(|m| m.id == qid) else {
                 continue;
             };
             let mark = Mark {
@@ -423,28 +406,147 @@ pub fn rebuild(conn: &mut AnyConnection) -> Result<Rebuilt, StorageError> {
             let Some(y) = outcome(&mark) else {
                 continue;
             };
-            let p = params
+            let p = self
+                .params
                 .entry(meta.id.clone())
                 .or_insert_with(|| ItemParams::prior(meta.difficulty));
-            learners
+            self.learners
                 .entry(user)
                 .or_default()
                 .observe(meta, p, y, unix(at), id);
-            answers += 1;
+            self.answers += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The auto-marked answers of the log in pages, by id: those after `after`, or those among `ids`.
+fn log_page(
+    conn: &mut AnyConnection,
+    after: i64,
+    ids: Option<&[i64]>,
+) -> Result<Vec<LogRow>, StorageError> {
+    let mut q = r::table
+        .filter(r::state.eq("auto"))
+        .order(r::id)
+        .select((
+            r::id,
+            r::user_id,
+            r::item_id,
+            r::version,
+            r::question_id,
+            r::awarded,
+            r::max_points,
+            r::state,
+            r::created_at,
+        ))
+        .into_boxed();
+    q = match ids {
+        Some(ids) => q.filter(r::id.eq_any(ids.to_vec())),
+        None => q.filter(r::id.gt(after)).limit(5_000),
+    };
+    Ok(q.load(conn)?)
+}
+
+/// The ids in `all` (ascending) that are not in `seen` (ascending).
+fn not_seen(all: &[i64], seen: &[i64]) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut j = 0;
+    for &id in all {
+        while j < seen.len() && seen[j] < id {
+            j += 1;
+        }
+        if j >= seen.len() || seen[j] != id {
+            out.push(id);
         }
     }
+    out
+}
+
+/// Replays the whole answer log in order and replaces the stored model with the result, also while
+/// servers keep recording answers. The log is read in one snapshot (a read transaction, REPEATABLE READ
+/// on PostgreSQL); then, in a write transaction that holds the model's tables against recorders (SQLite's
+/// write lock; `LOCK TABLE … IN EXCLUSIVE MODE` on PostgreSQL), the answers committed since the snapshot
+/// are replayed on top, by id, and the result is written. An answer committed after the snapshot
+/// committed after every answer of the snapshot that shares a row with it (recorders lock those rows
+/// before they number their answers), so replaying it last is the order the model online applied it in.
+pub fn rebuild(conn: &mut AnyConnection) -> Result<Rebuilt, StorageError> {
+    let snapshot = snapshot(conn)?;
+    finish(conn, snapshot)
+}
+
+/// The first half of [`rebuild`]: the log replayed as one snapshot of it shows it.
+pub struct Snapshot {
+    replay: Replay,
+    /// The ids of the answers the snapshot held, ascending.
+    seen: Vec<i64>,
+}
+
+/// Replays the log as one snapshot shows it (nothing is written).
+pub fn snapshot(conn: &mut AnyConnection) -> Result<Snapshot, StorageError> {
+    let mut replay = Replay::default();
+    let seen = conn.transaction::<_, StorageError, _>(|c| {
+        if let AnyConnection::Postgresql(_) = c {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(c)?;
+        }
+        let mut seen = Vec::new();
+        let mut after = 0i64;
+        loop {
+            let page = log_page(c, after, None)?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = last.0;
+            seen.extend(page.iter().map(|row| row.0));
+            replay.apply(c, page)?;
+        }
+        Ok(seen)
+    })?;
+    Ok(Snapshot { replay, seen })
+}
+
+/// The second half of [`rebuild`]: with recorders held off, the answers committed since the snapshot
+/// replayed on top, and the model written.
+pub fn finish(conn: &mut AnyConnection, snapshot: Snapshot) -> Result<Rebuilt, StorageError> {
+    let Snapshot { mut replay, seen } = snapshot;
     write_tx(conn, |c| {
+        if let AnyConnection::Postgresql(_) = c {
+            diesel::sql_query("LOCK TABLE learner_models, item_params IN EXCLUSIVE MODE")
+                .execute(c)?;
+        }
+        let all: Vec<i64> = r::table
+            .filter(r::state.eq("auto"))
+            .order(r::id)
+            .select(r::id)
+            .load(c)?;
+        for chunk in not_seen(&all, &seen).chunks(500) {
+            let page = log_page(c, 0, Some(chunk))?;
+            replay.apply(c, page)?;
+        }
         diesel::delete(lm::table).execute(c)?;
         diesel::delete(ip::table).execute(c)?;
-        for (user, l) in &learners {
+        for (user, l) in &replay.learners {
             save_learner(c, user, l)?;
         }
-        save_params(c, &params)?;
+        save_params(c, &replay.params)?;
         Ok::<_, StorageError>(())
     })?;
     Ok(Rebuilt {
-        answers,
-        learners: learners.len(),
-        questions: params.len(),
+        answers: replay.answers,
+        learners: replay.learners.len(),
+        questions: replay.params.len(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_seen;
+
+    #[test]
+    fn the_answers_not_seen_in_the_snapshot_are_found_in_order() {
+        assert_eq!(not_seen(&[1, 2, 3, 5, 8, 9], &[2, 3, 8]), vec![1, 5, 9]);
+        assert_eq!(not_seen(&[4, 6], &[]), vec![4, 6]);
+        assert!(not_seen(&[1, 2], &[1, 2]).is_empty());
+    }
 }

@@ -410,3 +410,56 @@ async fn on_postgresql_an_answer_to_a_shared_question_waits_and_is_numbered_afte
         );
     }
 }
+
+#[actix_web::test]
+async fn a_rebuild_keeps_the_answers_recorded_while_it_read_the_log() {
+    for app in spawn_apps(Some(&bank())).await {
+        let users: Vec<String> = (0..3)
+            .map(|i| app.add_user(Role::Candidate, &format!("reb{i}"), "password-1"))
+            .collect();
+        let db = Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
+        let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
+        let plain: Vec<tiku::domain::item::Item> = items::published(&mut c)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .filter(|s| {
+                s.version == 1 && matches!(s.item.body, tiku::domain::item::Body::Question(_))
+            })
+            .take(12)
+            .map(|s| s.item)
+            .collect();
+        let answer = |c: &mut tiku::storage::AnyConnection, n: usize| {
+            for k in 0..n {
+                let (user, item) = (&users[k % users.len()], &plain[k % plain.len()]);
+                tiku::storage::conn::write_tx(c, |c| practise_once(c, user, item))
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+        };
+        answer(&mut c, 30);
+        // The rebuild reads the log; answers arrive on another connection before it writes.
+        let snapshot = learning::snapshot(&mut c).unwrap_or_else(|e| panic!("{e}"));
+        let mut other = db.conn().unwrap_or_else(|e| panic!("{e}"));
+        answer(&mut other, 7);
+        let online_params = learning::all_params(&mut c).unwrap_or_else(|e| panic!("{e}"));
+        let online: Vec<_> = users
+            .iter()
+            .map(|u| learning::learner(&mut c, u).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        let report = learning::finish(&mut c, snapshot).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            report.answers, 37,
+            "{:?}: the seven late answers too",
+            app.db
+        );
+        assert_eq!(
+            learning::all_params(&mut c).unwrap_or_else(|e| panic!("{e}")),
+            online_params
+        );
+        for (u, l) in users.iter().zip(&online) {
+            assert_eq!(
+                &learning::learner(&mut c, u).unwrap_or_else(|e| panic!("{e}")),
+                l
+            );
+        }
+    }
+}

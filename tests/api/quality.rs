@@ -506,6 +506,31 @@ async fn a_key_correction_regrades_past_mock_answers_after_a_dry_run() {
             let trail = items::audit_trail(c, "T3.1-0001").unwrap_or_else(|e| panic!("{e}"));
             assert!(trail.iter().any(|a| a.action == "regrade"), "{trail:?}");
         }
+        // The learner model follows: a server's worker rebuilds it from the regraded log.
+        let mut rebuilt = false;
+        for _ in 0..100 {
+            let c = &mut store.conn().unwrap_or_else(|e| panic!("{e}"));
+            let jobs = tiku::storage::outbox::recent(c, 20).unwrap_or_else(|e| panic!("{e}"));
+            if jobs
+                .iter()
+                .any(|j| j.kind == "rebuild_model" && j.delivered)
+            {
+                rebuilt = true;
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(rebuilt, "the regrade queued a rebuild and a worker ran it");
+        {
+            let c = &mut store.conn().unwrap_or_else(|e| panic!("{e}"));
+            let mut earned = |u: &str| {
+                let l = tiku::storage::learning::learner(c, u).unwrap_or_else(|e| panic!("{e}"));
+                (l.answers, l.nodes.get("*").map_or(-1.0, |n| n.earned))
+            };
+            assert_eq!(earned(&u1), (1, 0.0), "u1's right answer is now wrong");
+            assert_eq!(earned(&u2), (1, 1.0), "u2's wrong answer is now right");
+            assert_eq!(earned(&u4), (1, 0.0), "practice answers are not regraded");
+        }
         let again = app
             .send("POST", "/api/v1/items/T3.1-0001/regrade", None, &bearer(&t))
             .await

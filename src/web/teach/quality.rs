@@ -426,6 +426,15 @@ pub async fn regrade_item(
                     .collect();
                 crate::storage::conn::write_tx(c, |c| {
                     responses::remark(c, &list, version)?;
+                    // The learner model learnt from the old marks: it is rebuilt from the log, by
+                    // a server's delivery worker, soon after this commits.
+                    if !list.is_empty() {
+                        crate::storage::outbox::enqueue(
+                            c,
+                            "rebuild_model",
+                            &serde_json::json!({ "after": "regrade", "item": id }),
+                        )?;
+                    }
                     responses::confirm_marks(c, &unchanged, version)?;
                     // The attempts' totals (and so the cohort's ranking) follow the new marks.
                     let rules = crate::storage::documents::load(c)?.exam;
