@@ -281,7 +281,7 @@ pub fn create_session(
     Ok(())
 }
 
-/// The unexpired embedded session of a token.
+/// The unexpired embedded session of a token (none when its account is disabled).
 pub fn session(
     conn: &mut AnyConnection,
     token: &str,
@@ -292,6 +292,11 @@ pub fn session(
         .select((es::user_id, es::assessment_id, es::hook))
         .first(conn)
         .optional()?;
+    // A disabled account's sessions are refused.
+    let row = match row {
+        Some(r) if !super::users::is_disabled(conn, &r.0)? => Some(r),
+        _ => None,
+    };
     Ok(row.map(|(user_id, assessment_id, hook)| EmbedSession {
         user_id,
         assessment_id,

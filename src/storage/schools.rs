@@ -246,6 +246,8 @@ pub struct Member {
     pub login: Option<String>,
     pub email: Option<String>,
     pub external_id: Option<String>,
+    /// The account is disabled (it cannot log in or sit).
+    pub disabled: bool,
 }
 
 type MemberRow = (
@@ -255,6 +257,7 @@ type MemberRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    bool,
 );
 
 /// Every member of a school, staff first, then by name.
@@ -270,20 +273,24 @@ pub fn members(conn: &mut AnyConnection, school_id: &str) -> Result<Vec<Member>,
             users::login,
             users::email,
             m::external_id,
+            users::disabled,
         ))
         .load(conn)?;
     let mut out: Vec<Member> = rows
         .into_iter()
-        .filter_map(|(user_id, name, role, login, email, external_id)| {
-            Some(Member {
-                user_id,
-                name,
-                role: Role::parse(&role)?,
-                login,
-                email,
-                external_id,
-            })
-        })
+        .filter_map(
+            |(user_id, name, role, login, email, external_id, disabled)| {
+                Some(Member {
+                    user_id,
+                    name,
+                    role: Role::parse(&role)?,
+                    login,
+                    email,
+                    external_id,
+                    disabled,
+                })
+            },
+        )
         .collect();
     out.sort_by_key(|x| x.role == Role::Candidate);
     Ok(out)

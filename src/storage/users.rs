@@ -120,6 +120,66 @@ pub fn by_credential(
     row.map(|(r, hash)| user(r).map(|u| (u, hash))).transpose()
 }
 
+/// Disables or re-enables an account. Disabling ends every session of the account and records their
+/// ends, so every server forgets its cached copies within about a second; a disabled account cannot log
+/// in. False when there is no such account.
+pub fn set_disabled(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    disabled: bool,
+) -> Result<bool, StorageError> {
+    write_tx(conn, |c| {
+        let n = diesel::update(u::table.filter(u::id.eq(user_id)))
+            .set(u::disabled.eq(disabled))
+            .execute(c)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        if disabled {
+            let ended: Vec<String> = s::table
+                .filter(s::user_id.eq(user_id))
+                .select(s::token_hash)
+                .load(c)?;
+            diesel::delete(s::table.filter(s::user_id.eq(user_id))).execute(c)?;
+            for hash in &ended {
+                diesel::insert_into(sr::table)
+                    .values((sr::token_hash.eq(hash), sr::revoked_at.eq(now())))
+                    .execute(c)?;
+            }
+        }
+        Ok(true)
+    })
+}
+
+/// Whether an account is disabled (false when there is no such account).
+pub fn is_disabled(conn: &mut AnyConnection, user_id: &str) -> Result<bool, StorageError> {
+    Ok(u::table
+        .filter(u::id.eq(user_id))
+        .select(u::disabled)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// The account a credential names (login name, e-mail or phone), disabled or not: (id, disabled).
+pub fn find(
+    conn: &mut AnyConnection,
+    credential: &str,
+) -> Result<Option<(String, bool)>, StorageError> {
+    let credential = credential.trim();
+    let email = normalize_email(credential);
+    Ok(u::table
+        .filter(
+            u::login
+                .eq(credential)
+                .or(u::email.eq(&email))
+                .or(u::phone.eq(credential)),
+        )
+        .select((u::id, u::disabled))
+        .first(conn)
+        .optional()?)
+}
+
 /// How long a session lasts without being renewed.
 pub const SESSION_TTL: Duration = Duration::days(14);
 

@@ -230,6 +230,57 @@ pub async fn post_confirm_form(
     }
 }
 
+#[derive(Deserialize)]
+pub struct AccountForm {
+    /// Missing: refused like a wrong one (403).
+    #[serde(default)]
+    csrf: String,
+    /// A login name, e-mail or phone.
+    credential: String,
+    /// `disable` or `enable`.
+    op: String,
+}
+
+/// `POST /admin/accounts`: disables or enables the account a login name, e-mail or phone names.
+pub async fn post_account_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: MaybeAuth,
+    form: web::Form<AccountForm>,
+) -> HttpResponse {
+    let auth = match admin_only(&state, &req, auth) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    if auth.check_csrf(&req, Some(&form.csrf)).is_err() {
+        return error_page(&state, &req, StatusCode::FORBIDDEN);
+    }
+    let credential = form.credential.clone();
+    let found = match state
+        .with_db(move |c| crate::storage::users::find(c, &credential))
+        .await
+    {
+        Ok(f) => f,
+        Err(e) => return back(&e.to_string()),
+    };
+    let Some((id, _)) = found else {
+        return back(&format!(
+            "{}: {}",
+            super::teach::t(&state, &req, "account_unknown"),
+            form.credential.trim()
+        ));
+    };
+    let disable = form.op == "disable";
+    match super::accounts::set_disabled(&state, &auth, &id, disable).await {
+        Ok(_) => back(&format!(
+            "{}: {}",
+            super::teach::t(&state, &req, super::accounts::done_key(disable)),
+            form.credential.trim()
+        )),
+        Err(e) => back(&e.to_string()),
+    }
+}
+
 /// `POST /admin/payments` (multipart: the CSV file, or the checked list's payload, and `op`): checks the
 /// list and shows it; "confirm" confirms it all.
 pub async fn post_upload_form(

@@ -134,6 +134,11 @@ pub async fn open_sitting(
             };
             crate::storage::conn::write_tx(c, |c| {
                 let user = schools::ensure_student(c, &sid, &student.external_id, name)?;
+                if crate::storage::users::is_disabled(c, &user)? {
+                    return Ok(Err(ApiError::Forbidden(
+                        "this student's account is disabled".into(),
+                    )));
+                }
                 schools::enrol(c, &a.class_id, &user)?;
                 assessments::create_session(
                     c,
@@ -240,7 +245,10 @@ async fn open_link(
         .map(|o| serde_json::json!({ "origin": o }));
     open_sitting(state, &school.id, &student, &assessment.id, hook)
         .await
-        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+        .map_err(|e| match e {
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
+            e => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        })
 }
 
 /// `GET /embed/{assessment_id}?school=&student=&name=&ts=&nonce=&sig=` (optionally `origin=`, the

@@ -4,6 +4,7 @@
 //! view models to templates.
 
 pub mod access;
+pub mod accounts;
 pub mod admin;
 pub mod admin_pages;
 pub mod answer_form;
@@ -117,6 +118,8 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(candidates::get_sittings)
         .service(candidates::post_registration)
         .service(admin::post_sitting)
+        .service(accounts::put_disabled)
+        .service(accounts::put_member_disabled)
         .service(admin::post_payment)
         .service(admin::post_payment_list)
         .service(admin::post_callback)
@@ -266,6 +269,10 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             aw::post().to(register::post_me_registration),
         )
         .route("/admin", aw::get().to(admin_pages::get_admin))
+        .route(
+            "/admin/accounts",
+            aw::post().to(admin_pages::post_account_form),
+        )
         .route(
             "/admin/sittings",
             aw::post().to(admin_pages::post_sitting_form),

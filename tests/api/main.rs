@@ -1,5 +1,6 @@
 //! Integration tests: one binary, every test isolated with its own data directory and database.
 
+mod accounts;
 mod auth;
 mod bank_import;
 mod browser;

@@ -148,6 +148,8 @@ pub async fn post_school(
 struct SchoolPage {
     school: School,
     manages: bool,
+    /// The viewer (no button to disable one's own account).
+    me: String,
     secret: Option<String>,
     staff: Vec<Member>,
     students: usize,
@@ -200,6 +202,7 @@ async fn school_page(
         SchoolPage {
             secret: power.manages().then(|| school.embed_secret.clone()),
             manages: power.manages(),
+            me: auth.user.id.clone(),
             school,
             staff,
             students,
@@ -228,7 +231,8 @@ pub async fn get_school(
     school_page(&state, &req, &auth, &path, (q.msg, q.error), None).await
 }
 
-/// `POST /school/{id}/{op}` for the school page's forms: `settings`, `secret`, `staff`, `classes`.
+/// `POST /school/{id}/{op}` for the school page's forms: `settings`, `secret`, `staff`, `classes`,
+/// `account` (disable or enable a member's account).
 pub async fn post_school_form(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -250,6 +254,12 @@ pub async fn post_school_form(
             .await
             .map(|_| done),
         "secret" => rotate(&state, &auth, &sid).await.map(|_| done),
+        "account" => {
+            let disable = get("disabled") == "1";
+            crate::web::accounts::set_member_disabled(&state, &auth, &sid, &get("user_id"), disable)
+                .await
+                .map(|_| t(&state, &req, crate::web::accounts::done_key(disable)))
+        }
         "staff" => super::add_staff(
             &state,
             &auth,
