@@ -68,6 +68,8 @@ pub enum Rejection {
     StateOfAnotherPlatform,
     #[error("nonce mismatch: the id_token's nonce is not the one sent with the login")]
     NonceMismatch,
+    #[error("target link mismatch: the id_token targets {claimed}, the login named {sent}")]
+    TargetMismatch { sent: String, claimed: String },
 }
 
 impl Rejection {
@@ -95,6 +97,7 @@ impl Rejection {
             Rejection::UnknownState => "unknown_state",
             Rejection::StateOfAnotherPlatform => "state_mismatch",
             Rejection::NonceMismatch => "nonce_mismatch",
+            Rejection::TargetMismatch { .. } => "target_link_mismatch",
         }
     }
 
@@ -398,6 +401,15 @@ pub fn finish(
     }
     if taken.nonce != launch.nonce {
         return Err(Rejection::NonceMismatch.into());
+    }
+    if let (Some(sent), Some(claimed)) = (&taken.target_link_uri, &launch.target_link_uri)
+        && sent != claimed
+    {
+        return Err(Rejection::TargetMismatch {
+            sent: sent.clone(),
+            claimed: claimed.clone(),
+        }
+        .into());
     }
     Ok(launch)
 }

@@ -197,10 +197,12 @@ pub fn add_tool_key_if_none(
     tool_keys(conn)
 }
 
-/// A new login state for `platform_id`: (state, nonce), both random. Forgets states past their life.
+/// A new login state for `platform_id` and the target link URI the login named: (state, nonce), both
+/// random. Forgets states past their life.
 pub fn create_state(
     conn: &mut AnyConnection,
     platform_id: &str,
+    target_link_uri: Option<&str>,
 ) -> Result<(String, String), StorageError> {
     let (state, nonce) = (auth::new_token(), auth::new_token());
     diesel::delete(st::table.filter(st::created_at.lt(now() - ONE_TIME_TTL))).execute(conn)?;
@@ -210,16 +212,18 @@ pub fn create_state(
             st::nonce.eq(&nonce),
             st::platform_id.eq(platform_id),
             st::created_at.eq(now()),
+            st::target_link_uri.eq(target_link_uri),
         ))
         .execute(conn)?;
     Ok((state, nonce))
 }
 
-/// A login state taken for a launch: (nonce, platform id).
+/// A login state taken for a launch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TakenState {
     pub nonce: String,
     pub platform_id: String,
+    pub target_link_uri: Option<String>,
 }
 
 /// Takes a login state: answers it once, then never again (`None` when unknown, used or expired). The
@@ -228,19 +232,28 @@ pub fn take_state(
     conn: &mut AnyConnection,
     state: &str,
 ) -> Result<Option<TakenState>, StorageError> {
-    let row: Option<(String, String, PrimitiveDateTime)> = st::table
+    let row: Option<(String, String, PrimitiveDateTime, Option<String>)> = st::table
         .filter(st::state.eq(state))
-        .select((st::nonce, st::platform_id, st::created_at))
+        .select((
+            st::nonce,
+            st::platform_id,
+            st::created_at,
+            st::target_link_uri,
+        ))
         .first(conn)
         .optional()?;
-    let Some((nonce, platform_id, created)) = row else {
+    let Some((nonce, platform_id, created, target_link_uri)) = row else {
         return Ok(None);
     };
     let deleted = diesel::delete(st::table.filter(st::state.eq(state))).execute(conn)?;
     if deleted == 0 || created < now() - ONE_TIME_TTL {
         return Ok(None);
     }
-    Ok(Some(TakenState { nonce, platform_id }))
+    Ok(Some(TakenState {
+        nonce,
+        platform_id,
+        target_link_uri,
+    }))
 }
 
 /// Records an id_token's nonce as used until `expires_at`; `false` when it was used already (a replay).

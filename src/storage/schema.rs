@@ -455,6 +455,7 @@ diesel::table! {
         nonce -> Text,
         platform_id -> Text,
         created_at -> Timestamp,
+        target_link_uri -> Nullable<Text>,
     }
 }
 

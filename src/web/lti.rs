@@ -205,8 +205,11 @@ async fn login(
     let registrations = blocking(state, move |c| Ok(store::platforms_by_issuer(c, &iss)?)).await?;
     let platform = login_platform(registrations, &params)?;
     let platform_id = platform.id.clone();
-    let (lti_state, nonce) =
-        blocking(state, move |c| Ok(store::create_state(c, &platform_id)?)).await?;
+    let target = params.target_link_uri.clone();
+    let (lti_state, nonce) = blocking(state, move |c| {
+        Ok(store::create_state(c, &platform_id, target.as_deref())?)
+    })
+    .await?;
     let redirect_uri = launch_url(req, params.target_link_uri.as_deref());
     let mut query: Vec<(&str, &str)> = vec![
         ("scope", "openid"),

@@ -200,6 +200,9 @@ async fn a_launch_opens_the_assessment_in_the_page_and_the_score_goes_back() {
         let (state, nonce) = login(&app, &platform).await;
         let mut claims = platform.launch_claims(&nonce, "student-7");
         claims[CUSTOM]["assessment_id"] = json!(assessment);
+        // The target the login named (a required claim; a different one is refused below).
+        claims["https://purl.imsglobal.org/spec/lti/claim/target_link_uri"] =
+            json!(format!("{}/lti/launch", app.address));
         // Platforms send big tokens (custom claims, contexts): beyond a form extractor's 16 KiB.
         claims["https://purl.example.edu/extension"] = json!("x".repeat(30_000));
         let token = platform.sign(&claims);
@@ -425,6 +428,17 @@ async fn every_failed_check_is_refused_and_named() {
         let (_, nonce_b) = login(&app, &platform).await;
         let token = platform.sign(&platform.launch_claims(&nonce_b, "student-7"));
         refused(&launch(&app, &token, &state_a).await, 401, "nonce mismatch");
+
+        // A token aimed at another target than the one the login named.
+        let (state, nonce) = login(&app, &platform).await;
+        let mut claims = platform.launch_claims(&nonce, "student-7");
+        claims["https://purl.imsglobal.org/spec/lti/claim/target_link_uri"] =
+            json!("https://elsewhere.example/lti/launch");
+        refused(
+            &launch(&app, &platform.sign(&claims), &state).await,
+            401,
+            "target link mismatch",
+        );
 
         // A token from an issuer nobody registered, and no token at all.
         let (state, nonce) = login(&app, &platform).await;

@@ -1,0 +1,1 @@
+ALTER TABLE lti_states DROP COLUMN target_link_uri;
