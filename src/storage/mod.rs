@@ -9,6 +9,7 @@ pub mod audit;
 pub mod candidates;
 pub mod conn;
 pub mod documents;
+pub mod invitations;
 pub mod items;
 pub mod learning;
 pub mod lti;

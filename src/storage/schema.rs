@@ -390,7 +390,19 @@ diesel::table! {
 diesel::joinable!(item_versions -> items (item_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(registrations -> sittings (sitting_id));
+diesel::table! {
+    invitations (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    invitations,
     items,
     item_versions,
     bank_documents,

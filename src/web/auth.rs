@@ -171,6 +171,23 @@ pub fn session_cookie(token: &str, secure: bool) -> Cookie<'static> {
         .finish()
 }
 
+/// The cookie of a form posted before any session exists (login, registration, an invitation): the
+/// form's CSRF token, double-submitted — HttpOnly, SameSite=Strict, only sent to `path`.
+pub fn form_csrf_cookie(name: &str, token: &str, path: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(name.to_owned(), token.to_owned())
+        .path(path.to_owned())
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish()
+}
+
+/// Whether a posted form's CSRF token is the one its cookie `name` carries.
+pub fn form_csrf_ok(req: &actix_web::HttpRequest, name: &str, posted: &str) -> bool {
+    req.cookie(name)
+        .is_some_and(|c| !posted.is_empty() && c.value() == posted)
+}
+
 fn expired_cookie() -> Cookie<'static> {
     let mut c = Cookie::build(SESSION_COOKIE, "")
         .path("/")

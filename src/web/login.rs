@@ -1,6 +1,5 @@
 //! The login and logout pages (the API twins are in [`super::auth`]).
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -47,12 +46,7 @@ fn login_page(
         .to_owned();
     let csrf = page.csrf.clone();
     let mut resp = render(state, req, None, status, "login", &title, page);
-    let cookie = Cookie::build(LOGIN_CSRF_COOKIE, csrf)
-        .path("/login")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(state.secure_cookies)
-        .finish();
+    let cookie = auth::form_csrf_cookie(LOGIN_CSRF_COOKIE, &csrf, "/login", state.secure_cookies);
     let _ = resp.add_cookie(&cookie);
     resp
 }
@@ -99,9 +93,7 @@ pub async fn post_login(
 ) -> HttpResponse {
     let lang = request_lang(&req);
     let next = safe_next(form.next.as_deref());
-    let cookie_ok = req
-        .cookie(LOGIN_CSRF_COOKIE)
-        .is_some_and(|c| !form.csrf.is_empty() && c.value() == form.csrf);
+    let cookie_ok = auth::form_csrf_ok(&req, LOGIN_CSRF_COOKIE, &form.csrf);
     let fail = |key: &str, status: StatusCode| {
         login_page(
             &state,

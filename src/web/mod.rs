@@ -16,6 +16,7 @@ pub mod embed;
 pub mod error;
 pub mod health;
 pub mod i18n;
+pub mod invitations;
 pub mod item_page;
 pub mod items;
 pub mod learner;
@@ -120,6 +121,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(admin::post_sitting)
         .service(accounts::put_disabled)
         .service(accounts::put_member_disabled)
+        .service(invitations::post_invitation)
         .service(admin::post_payment)
         .service(admin::post_payment_list)
         .service(admin::post_callback)
@@ -269,6 +271,12 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             aw::post().to(register::post_me_registration),
         )
         .route("/admin", aw::get().to(admin_pages::get_admin))
+        .route("/invite/{token}", aw::get().to(invitations::get_invite))
+        .route("/invite/{token}", aw::post().to(invitations::post_invite))
+        .route(
+            "/school/{id}/classes/{class}/invite/{user}",
+            aw::post().to(invitations::post_invite_form),
+        )
         .route(
             "/admin/accounts",
             aw::post().to(admin_pages::post_account_form),

@@ -2,7 +2,6 @@
 //! access, their registrations for the exam's sittings and the way to practice and mock exams.
 
 use actix_multipart::Multipart;
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -41,12 +40,12 @@ fn register_page(
     let csrf = page.csrf.clone();
     let title = super::teach::t(state, req, "register_title");
     let mut resp = render(state, req, None, status, "register", &title, page);
-    let cookie = Cookie::build(REGISTER_CSRF_COOKIE, csrf)
-        .path("/register")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(state.secure_cookies)
-        .finish();
+    let cookie = auth::form_csrf_cookie(
+        REGISTER_CSRF_COOKIE,
+        &csrf,
+        "/register",
+        state.secure_cookies,
+    );
     let _ = resp.add_cookie(&cookie);
     resp
 }
@@ -95,9 +94,7 @@ pub async fn post_register(
         ..RegisterPage::default()
     };
     let csrf = form.text("csrf");
-    let cookie_ok = req
-        .cookie(REGISTER_CSRF_COOKIE)
-        .is_some_and(|c| !csrf.is_empty() && c.value() == csrf);
+    let cookie_ok = auth::form_csrf_ok(&req, REGISTER_CSRF_COOKIE, &csrf);
     if !cookie_ok {
         page.error = Some(super::teach::t(&state, &req, "csrf_failed"));
         return register_page(&state, &req, StatusCode::FORBIDDEN, page);

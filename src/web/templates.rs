@@ -99,6 +99,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "school_assessment",
         include_str!("../../templates/school_assessment.hbs"),
     ),
+    ("invite", include_str!("../../templates/invite.hbs")),
     (
         "school_grading",
         include_str!("../../templates/school_grading.hbs"),

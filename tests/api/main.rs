@@ -12,6 +12,7 @@ mod grading;
 mod health;
 mod helpers;
 mod imports;
+mod invitations;
 mod learner;
 mod lti;
 mod lti_platform;

@@ -30,7 +30,7 @@ fn see_other(to: String) -> HttpResponse {
 }
 
 /// Back to `to` with a message (`ok`) or an error.
-pub(super) fn back(to: &str, result: Result<String, ApiError>) -> HttpResponse {
+pub(crate) fn back(to: &str, result: Result<String, ApiError>) -> HttpResponse {
     let q = match result {
         Ok(msg) => serde_urlencoded::to_string([("msg", msg)]),
         Err(e) => serde_urlencoded::to_string([("error", e.to_string())]),
@@ -40,7 +40,7 @@ pub(super) fn back(to: &str, result: Result<String, ApiError>) -> HttpResponse {
     see_other(format!("{to}{sep}{q}"))
 }
 
-pub(super) fn fail(state: &AppState, req: &HttpRequest, e: &ApiError) -> HttpResponse {
+pub(crate) fn fail(state: &AppState, req: &HttpRequest, e: &ApiError) -> HttpResponse {
     let status = match e {
         ApiError::NotFound => StatusCode::NOT_FOUND,
         ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -56,7 +56,7 @@ pub struct Flash {
 }
 
 /// The signed-in user of a posted form whose CSRF token is right, or the response to send instead.
-pub(super) fn form_user(
+pub(crate) fn form_user(
     state: &AppState,
     req: &HttpRequest,
     auth: MaybeAuth,
