@@ -136,18 +136,43 @@ pub fn set_disabled(
             return Ok(false);
         }
         if disabled {
-            let ended: Vec<String> = s::table
-                .filter(s::user_id.eq(user_id))
-                .select(s::token_hash)
-                .load(c)?;
-            diesel::delete(s::table.filter(s::user_id.eq(user_id))).execute(c)?;
-            for hash in &ended {
-                diesel::insert_into(sr::table)
-                    .values((sr::token_hash.eq(hash), sr::revoked_at.eq(now())))
-                    .execute(c)?;
-            }
+            end_sessions(c, user_id)?;
         }
         Ok(true)
+    })
+}
+
+/// Ends every session of an account and records their ends (inside the caller's transaction).
+fn end_sessions(conn: &mut AnyConnection, user_id: &str) -> Result<(), StorageError> {
+    let ended: Vec<String> = s::table
+        .filter(s::user_id.eq(user_id))
+        .select(s::token_hash)
+        .load(conn)?;
+    diesel::delete(s::table.filter(s::user_id.eq(user_id))).execute(conn)?;
+    for hash in &ended {
+        diesel::insert_into(sr::table)
+            .values((sr::token_hash.eq(hash), sr::revoked_at.eq(now())))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Gives an account another role and ends its sessions (their cached role is stale; the account logs
+/// in again). None when there is no such account.
+pub fn set_role(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    role: Role,
+) -> Result<Option<()>, StorageError> {
+    write_tx(conn, |c| {
+        let n = diesel::update(u::table.filter(u::id.eq(user_id)))
+            .set(u::role.eq(role.code()))
+            .execute(c)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        end_sessions(c, user_id)?;
+        Ok(Some(()))
     })
 }
 

@@ -237,11 +237,15 @@ pub struct AccountForm {
     csrf: String,
     /// A login name, e-mail or phone.
     credential: String,
-    /// `disable` or `enable`.
+    /// `disable`, `enable` or `role`.
     op: String,
+    /// The new role, for `role`.
+    #[serde(default)]
+    role: String,
 }
 
-/// `POST /admin/accounts`: disables or enables the account a login name, e-mail or phone names.
+/// `POST /admin/accounts`: disables or enables the account a login name, e-mail or phone names, or
+/// gives it another staff role.
 pub async fn post_account_form(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -270,6 +274,17 @@ pub async fn post_account_form(
             form.credential.trim()
         ));
     };
+    if form.op == "role" {
+        return match super::accounts::set_role(&state, &auth, &id, &form.role).await {
+            Ok(r) => back(&format!(
+                "{}: {} → {}",
+                super::teach::t(&state, &req, "account_role_changed"),
+                form.credential.trim(),
+                r.role
+            )),
+            Err(e) => back(&e.to_string()),
+        };
+    }
     let disable = form.op == "disable";
     match super::accounts::set_disabled(&state, &auth, &id, disable).await {
         Ok(_) => back(&format!(

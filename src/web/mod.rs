@@ -121,6 +121,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(admin::post_sitting)
         .service(accounts::put_disabled)
         .service(accounts::put_member_disabled)
+        .service(accounts::put_role)
         .service(invitations::post_invitation)
         .service(admin::post_payment)
         .service(admin::post_payment_list)

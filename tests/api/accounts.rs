@@ -269,3 +269,52 @@ async fn a_school_administrator_disables_members_of_their_school_only() {
         );
     }
 }
+
+#[actix_web::test]
+async fn an_admin_changes_a_staff_role_and_the_old_sessions_end() {
+    for app in spawn_apps(Some(&bank())).await {
+        let root_id = app.add_user(Role::Admin, "root", "admin-password");
+        let root = bearer(&app.login("root", "admin-password").await);
+        let teacher_id = app.add_user(Role::Teacher, "tina", "teacher-password");
+        let tina = bearer(&app.login("tina", "teacher-password").await);
+        let cand_id = app.add_user(Role::Candidate, "c@example.com", "candidate-pass");
+        let put = |id: &str| format!("/api/v1/admin/users/{id}/role");
+        let r = app
+            .send(
+                "PUT",
+                &put(&teacher_id),
+                Some(json!({"role": "admin"})),
+                &tina,
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        for (id, role, status) in [
+            (&root_id, "teacher", 409),
+            (&cand_id, "teacher", 409),
+            (&teacher_id, "candidate", 400),
+            (&teacher_id, "school_admin", 409),
+        ] {
+            let r = app
+                .send("PUT", &put(id), Some(json!({ "role": role })), &root)
+                .await;
+            assert_eq!(r.status, status, "{role}: {}", r.body);
+        }
+        let r = app
+            .send(
+                "PUT",
+                &put(&teacher_id),
+                Some(json!({"role": "admin"})),
+                &root,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}: {}", app.db, r.body);
+        assert_eq!(
+            me_until(&app, &tina, 401).await,
+            401,
+            "the old session ended"
+        );
+        let tina = bearer(&app.login("tina", "teacher-password").await);
+        let me = app.send("GET", "/api/v1/auth/me", None, &tina).await.json();
+        assert_eq!(me["role"], "admin", "{me}");
+    }
+}
