@@ -52,7 +52,7 @@ pub enum Credential {
 }
 
 /// Takes the invitation and gives its account the credential and password (hashed); the account's id,
-/// or none when the invitation is unknown, used or expired. An e-mail or phone another account has is
+/// or none when the invitation is unknown, used or expired, or the account has a password already. An e-mail or phone another account has is
 /// a [`StorageError::Conflict`], and nothing changes.
 pub fn accept(
     conn: &mut AnyConnection,
@@ -65,6 +65,10 @@ pub fn accept(
         let Some(user) = pending(c, token)? else {
             return Ok(None);
         };
+        // An account that has a password meanwhile is not taken over by an old link.
+        if super::users::has_password(c, &user)? {
+            return Ok(None);
+        }
         let taken = diesel::update(
             inv::table
                 .filter(inv::token_hash.eq(&digest))

@@ -186,6 +186,17 @@ pub fn is_disabled(conn: &mut AnyConnection, user_id: &str) -> Result<bool, Stor
         .unwrap_or(false))
 }
 
+/// Whether an account has a password it can log in with (accounts made by a class list or a signed
+/// link have none).
+pub fn has_password(conn: &mut AnyConnection, user_id: &str) -> Result<bool, StorageError> {
+    let hash: Option<String> = u::table
+        .filter(u::id.eq(user_id))
+        .select(u::password_hash)
+        .first(conn)
+        .optional()?;
+    Ok(hash.is_some_and(|h| h != super::schools::NO_PASSWORD))
+}
+
 /// The account a credential names (login name, e-mail or phone), disabled or not: (id, disabled).
 pub fn find(
     conn: &mut AnyConnection,

@@ -78,8 +78,12 @@ pub async fn set_member_disabled(
 ) -> Result<AccountState, ApiError> {
     let school = manage(state, auth, school_id).await?;
     let (sid, uid) = (school.id.clone(), user_id.to_owned());
+    // Members of the school, and never one of tiku's own administrators.
     let member = state
-        .with_db(move |c| Ok(schools::school_of(c, &uid)?.as_deref() == Some(sid.as_str())))
+        .with_db(move |c| {
+            let ours = schools::school_of(c, &uid)?.as_deref() == Some(sid.as_str());
+            Ok(ours && users::get(c, &uid)?.is_some_and(|u| u.role != Role::Admin))
+        })
         .await?;
     if !member {
         return Err(ApiError::NotFound);

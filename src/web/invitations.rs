@@ -29,7 +29,7 @@ pub struct Invitation {
     pub expires_at: String,
 }
 
-/// Makes an invitation for a student of the school (any of its staff may).
+/// Makes an invitation for a student of the school who has no password yet (any of its staff may).
 pub async fn invite(
     state: &AppState,
     auth: &Auth,
@@ -43,7 +43,9 @@ pub async fn invite(
         .with_db(move |c| {
             let ours = schools::school_of(c, &uid)?.as_deref() == Some(sid.as_str());
             let student = users::get(c, &uid)?.is_some_and(|u| u.role == Role::Candidate);
-            if !ours || !student || users::is_disabled(c, &uid)? {
+            // Only accounts without a password: a link must never let staff take over an account
+            // its owner secured.
+            if !ours || !student || users::is_disabled(c, &uid)? || users::has_password(c, &uid)? {
                 return Ok(None);
             }
             let made = invitations::create(c, &uid, &actor)?;
@@ -59,7 +61,7 @@ pub async fn invite(
 }
 
 /// `POST /api/v1/schools/{id}/members/{user}/invitation`
-#[utoipa::path(tag = "schools", params(("id" = String, Path), ("user" = String, Path)), responses((status = 201, body = Invitation), (status = 404, description = "Not an enabled student of your school", body = super::error::ErrorBody)))]
+#[utoipa::path(tag = "schools", params(("id" = String, Path), ("user" = String, Path)), responses((status = 201, body = Invitation), (status = 404, description = "Not an enabled student of your school without a password", body = super::error::ErrorBody)))]
 #[post("/api/v1/schools/{id}/members/{user}/invitation")]
 pub async fn post_invitation(
     state: web::Data<AppState>,

@@ -138,9 +138,16 @@ async fn an_invited_student_sets_a_password_once_and_then_logs_in() {
         );
         assert!(r.set_cookie("tiku_session").is_some(), "logged in");
 
-        // Once only; the password works from now on.
+        // Once only; the password works from now on; and a student with a password gets no new link.
         let r = app.send("GET", &path, None, &As::default()).await;
         assert_eq!(r.status, 404, "{}", r.body);
+        assert_eq!(
+            app.send("POST", &invite(&student), None, &teacher)
+                .await
+                .status,
+            404,
+            "no link takes over an account its owner secured"
+        );
         let r = app
             .send(
                 "POST",
