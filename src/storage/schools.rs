@@ -411,23 +411,35 @@ pub struct Student {
     pub user_id: String,
     pub name: String,
     pub external_id: Option<String>,
+    /// The account is disabled (it cannot log in or sit).
+    pub disabled: bool,
+    /// The account can log in with a password (an invitation is only for those who cannot).
+    pub has_password: bool,
 }
 
 /// A class's students, by number then name.
 pub fn students(conn: &mut AnyConnection, class_id: &str) -> Result<Vec<Student>, StorageError> {
-    let rows: Vec<(String, String, Option<String>)> = cs::table
+    let rows: Vec<(String, String, Option<String>, bool, String)> = cs::table
         .inner_join(users::table.on(users::id.eq(cs::user_id)))
         .left_join(m::table.on(m::user_id.eq(cs::user_id)))
         .filter(cs::class_id.eq(class_id))
         .order((m::external_id.asc(), users::name.asc()))
-        .select((users::id, users::name, m::external_id.nullable()))
+        .select((
+            users::id,
+            users::name,
+            m::external_id.nullable(),
+            users::disabled,
+            users::password_hash,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(user_id, name, external_id)| Student {
+        .map(|(user_id, name, external_id, disabled, hash)| Student {
             user_id,
             name,
             external_id,
+            disabled,
+            has_password: hash != NO_PASSWORD,
         })
         .collect())
 }

@@ -87,6 +87,19 @@ async fn an_invited_student_sets_a_password_once_and_then_logs_in() {
                 .status,
             404
         );
+        // The class page offers the invitation beside the student (until they have a password).
+        let class_id = app
+            .send("GET", &format!("/api/v1/schools/{sid}"), None, &admin)
+            .await
+            .json()["classes"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let class_page = format!("/school/{sid}/classes/{class_id}");
+        let form_action = format!("{class_page}/invite/{student}");
+        let staff_browser = app.browser("iv-teacher", "teacher-pass-1").await;
+        let page = app.send("GET", &class_page, None, &staff_browser).await;
+        assert!(page.body.contains(&form_action), "{}", page.body);
         let r = app.send("POST", &invite(&student), None, &teacher).await;
         assert_eq!(r.status, 201, "{:?}: {}", app.db, r.body);
         let url = r.json()["url"].as_str().unwrap_or_default().to_owned();
@@ -148,6 +161,8 @@ async fn an_invited_student_sets_a_password_once_and_then_logs_in() {
             404,
             "no link takes over an account its owner secured"
         );
+        let page = app.send("GET", &class_page, None, &staff_browser).await;
+        assert!(!page.body.contains(&form_action), "{}", page.body);
         let r = app
             .send(
                 "POST",
