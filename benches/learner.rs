@@ -765,8 +765,19 @@ fn main() {
                 .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
         })
         .unwrap_or_default();
+    // The command as run, with the knobs that were set.
+    let knobs: String = [
+        "TIKU_LEARNER_WORLDS",
+        "TIKU_LEARNER_MAX",
+        "TIKU_LEARNER_EVALUATION",
+        "TIKU_LEARNER_CALIBRATION",
+        "TIKU_LEARNER_GUESS_SCALE",
+    ]
+    .iter()
+    .filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v} ")))
+    .collect();
     let mut report = format!(
-        "# Learner model: simulation\n\nMeasured {} on {cpu} ({} cores) with `cargo bench --bench learner`. See the header of benches/learner.rs for the design.\n",
+        "# Learner model: simulation\n\nMeasured {} on {cpu} ({} cores) with `{knobs}cargo bench --bench learner`. See the header of benches/learner.rs for the design.\n",
         time::OffsetDateTime::now_utc().date(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
