@@ -709,3 +709,83 @@ async fn a_student_sits_an_assessment_embedded_in_another_site() {
     .await;
     let _ = c.close().await;
 }
+
+/// The school's pages on a phone's screen: the school, a class (forecast, heatmap, class list), an
+/// assessment (embed snippet, gradebook, item analysis), its grading page, and the admin page — none
+/// wider than the screen.
+#[actix_web::test]
+async fn the_school_pages_fit_a_phone() {
+    let Some(chromedriver) = find_program(&["chromedriver"]) else {
+        assert!(
+            !required(),
+            "TIKU_REQUIRE_BROWSER=1 but chromedriver is not installed"
+        );
+        eprintln!("chromedriver not found: the browser test is skipped");
+        return;
+    };
+    let bank = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank");
+    let app = spawn_app(Db::Sqlite, Some(&bank)).await;
+    app.add_user(Role::Admin, "root", "admin-password");
+    let root = super::helpers::bearer(&app.login("root", "admin-password").await);
+    let (sid, admin, _) = super::schools::school(&app, &root, "ph", None).await;
+    let csv = "学号,姓名,班级\n2029001,冯雨,跨境电子商务2班\n2029002,陈思远,跨境电子商务2班\n";
+    let r = app
+        .send_bytes(
+            "POST",
+            &format!("/api/v1/schools/{sid}/roster?dry_run=false"),
+            csv.as_bytes().to_vec(),
+            &admin,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let class_id = app
+        .send("GET", &format!("/api/v1/schools/{sid}"), None, &admin)
+        .await
+        .json()["classes"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let r = app
+        .send(
+            "POST",
+            &format!("/api/v1/schools/{sid}/assessments"),
+            Some(serde_json::json!({
+                "class_id": class_id, "title": "第三单元：信用证审单", "source": "fresh",
+                "blueprint": "full", "opens_at": super::schools::stamp(-1),
+                "closes_at": super::schools::stamp(600)
+            })),
+            &admin,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let aid = r.json()["id"].as_str().unwrap_or_default().to_owned();
+
+    let driver = Driver::start(&chromedriver);
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let c = browser(&driver, profile.path(), true).await;
+    let base = app.address.clone();
+    log_in(&c, &base, "ph-admin", "school-pass-1").await;
+    for (path, what) in [
+        (format!("/school/{sid}"), "school"),
+        (format!("/school/{sid}/classes/{class_id}"), "class"),
+        (format!("/school/{sid}/assessments/{aid}"), "assessment"),
+        (
+            format!("/school/{sid}/assessments/{aid}/grading"),
+            "grading",
+        ),
+    ] {
+        c.goto(&format!("{base}{path}"))
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        wait_for_path(&c, |p| p == path, what).await;
+        fits_the_screen(&c, what).await;
+    }
+    log_out(&c).await;
+    log_in(&c, &base, "root", "admin-password").await;
+    c.goto(&format!("{base}/admin"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_for_path(&c, |p| p == "/admin", "admin").await;
+    fits_the_screen(&c, "admin").await;
+    c.close().await.unwrap_or_else(|e| panic!("{e}"));
+}
