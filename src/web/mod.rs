@@ -234,6 +234,10 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             aw::post().to(schools::pages::post_assessment),
         )
         .route(
+            "/school/{id}/classes/{class}/drill",
+            aw::post().to(schools::pages::post_drill),
+        )
+        .route(
             "/school/{id}/assessments/{assessment}",
             aw::get().to(schools::pages::get_assessment),
         )

@@ -273,12 +273,13 @@ async fn adaptive_practice_follows_the_model_and_the_model_rebuilds_exactly() {
             means.windows(2).all(|w| w[0] <= w[1]) && means.iter().all(|m| (0.0..=1.0).contains(m)),
             "weakest first: {f}"
         );
+        let teacher_page = app.browser("lf-teacher", "teacher-pass-1").await;
         let page = app
             .send(
                 "GET",
                 &format!("/school/{school}/classes/{class}?lang=en"),
                 None,
-                &app.browser("lf-teacher", "teacher-pass-1").await,
+                &teacher_page,
             )
             .await;
         assert_eq!(page.status, 200, "{}", page.body);
@@ -292,6 +293,50 @@ async fn adaptive_practice_follows_the_model_and_the_model_rebuilds_exactly() {
             "{}",
             page.body
         );
+        // A drill on the weakest point, from the class page: an assessment of that point's items only.
+        let weak_tag = weakest[0]["tag"].as_str().unwrap_or("?").to_owned();
+        let drill_path = format!("/school/{school}/classes/{class}/drill");
+        let csrf = teacher_page.csrf.clone().unwrap_or_default();
+        let r = app
+            .post_form(&drill_path, &[("tag", weak_tag.as_str())], &teacher_page)
+            .await;
+        assert_eq!(r.status, 403, "no CSRF token: {}", r.body);
+        let r = app
+            .post_form(
+                &drill_path,
+                &[("csrf", csrf.as_str()), ("tag", weak_tag.as_str())],
+                &teacher_page,
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let to = r
+            .headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let aid = to
+            .split("/assessments/")
+            .nth(1)
+            .and_then(|rest| rest.split('?').next())
+            .unwrap_or_default()
+            .to_owned();
+        let drill = tiku::storage::assessments::get_assessment(&mut c, &aid)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("the drill {to}"));
+        let form = drill.form.unwrap_or_else(|| panic!("a fixed form"));
+        let slots: std::collections::BTreeSet<&str> =
+            form.questions.iter().map(|q| q.slot_ref.as_str()).collect();
+        assert!((3..=10).contains(&slots.len()), "{slots:?}");
+        assert!(
+            form.questions
+                .iter()
+                .all(|q| q.tag == weak_tag || q.tag.starts_with(&format!("{weak_tag}."))),
+            "only the point's questions"
+        );
+        assert_eq!(drill.max_attempts, 3);
+        let page = app.send("GET", &to, None, &teacher_page).await;
+        assert!(page.body.contains("role=\"status\""), "{}", page.body);
 
         // The model rebuilt from the answer log equals the one kept answer by answer.
         let online = learning::learner(&mut c, &user).unwrap_or_else(|e| panic!("{e}"));

@@ -158,6 +158,82 @@ pub async fn create(
     Ok(a)
 }
 
+/// Questions a drill on one knowledge point aims at.
+pub const DRILL_ITEMS: usize = 10;
+
+/// A drill for the class on one knowledge point (the class forecast's weak points offer it): up to
+/// [`DRILL_ITEMS`] published items of the point — single questions before cases, in a random order
+/// drawn once —, open now for a week, three attempts, keys shown after each.
+pub async fn drill(
+    state: &AppState,
+    auth: &Auth,
+    school_id: &str,
+    class_id: &str,
+    tag: &str,
+) -> Result<Assessment, ApiError> {
+    let code = crate::domain::taxonomy::TagCode::parse(tag)
+        .map_err(|e| ApiError::invalid("tag", e.to_string()))?;
+    let pool = state.mocks.pool(state).await?;
+    let mut picked: Vec<(bool, u64, String)> = pool
+        .items
+        .iter()
+        .filter(|(item, _)| item.primary_tag().is_some_and(|t| t.is_within(&code)))
+        .filter(|(item, _)| item.kind() != crate::domain::item::Kind::Written)
+        .map(|(item, _)| {
+            let case = matches!(item.body, crate::domain::item::Body::Case(_));
+            (case, mocks::random_u64(), item.id.to_string())
+        })
+        .collect();
+    if picked.len() < 3 {
+        return Err(ApiError::invalid(
+            "tag",
+            format!("the bank has too few published items on {tag} for a drill"),
+        ));
+    }
+    picked.sort();
+    let items: Vec<String> = picked
+        .into_iter()
+        .take(DRILL_ITEMS)
+        .map(|(_, _, id)| id)
+        .collect();
+    let taxonomy = state
+        .with_db(|c| Ok(crate::storage::documents::load(c)?.taxonomy))
+        .await?;
+    let name = taxonomy
+        .tags()
+        .iter()
+        .find(|t| t.code == code)
+        .map(|t| format!("{} {}", t.name.zh, t.name.en))
+        .unwrap_or_default();
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let title: String = format!("专项练习 Drill · {tag} {name}")
+        .chars()
+        .take(120)
+        .collect();
+    create(
+        state,
+        auth,
+        school_id,
+        NewAssessment {
+            class_id: class_id.to_owned(),
+            title,
+            source: Some("items".into()),
+            blueprint: None,
+            items,
+            minutes: None,
+            opens_at: stamp(now - time::Duration::minutes(1)),
+            closes_at: stamp(now + time::Duration::days(7)),
+            max_attempts: Some(3),
+            show_keys: Some("immediately".into()),
+        },
+    )
+    .await
+}
+
 /// `POST /api/v1/schools/{id}/assessments` → `201` the assessment.
 #[utoipa::path(tag = "schools", params(("id" = String, Path)), request_body = NewAssessment, responses((status = 201, description = "Created"), (status = 400, description = "A field is wrong", body = crate::web::error::ErrorBody), (status = 404, description = "Not your school or class", body = crate::web::error::ErrorBody)))]
 #[post("/api/v1/schools/{id}/assessments")]

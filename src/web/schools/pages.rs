@@ -503,6 +503,31 @@ pub async fn get_class(
     )
 }
 
+/// `POST /school/{id}/classes/{class}/drill` (form: `tag`): a drill on one of the class's weak points,
+/// then its page (to copy the link for the course site).
+pub async fn post_drill(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: MaybeAuth,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    let pairs = form.into_inner();
+    let auth = match form_user(&state, &req, auth, &pairs) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let (sid, cid) = path.into_inner();
+    match super::assessments::drill(&state, &auth, &sid, &cid, &field(&pairs, "tag")).await {
+        Ok(a) => back(
+            &format!("/school/{sid}/assessments/{}", a.id),
+            Ok(t(&state, &req, "drill_made")),
+        ),
+        Err(e @ (ApiError::NotFound | ApiError::Forbidden(_))) => fail(&state, &req, &e),
+        Err(e) => back(&format!("/school/{sid}/classes/{cid}"), Err(e)),
+    }
+}
+
 /// `POST /school/{id}/classes/{class}/assessments` (form): a new assessment for the class.
 pub async fn post_assessment(
     state: web::Data<AppState>,
@@ -559,6 +584,7 @@ struct AssessmentPage {
     embed: serde_json::Value,
     book: Gradebook,
     items: Vec<ItemLine>,
+    msg: Option<String>,
 }
 
 /// `GET /school/{id}/assessments/{assessment}`
@@ -567,6 +593,7 @@ pub async fn get_assessment(
     req: HttpRequest,
     auth: MaybeAuth,
     path: web::Path<(String, String)>,
+    q: web::Query<Flash>,
 ) -> HttpResponse {
     let auth = match signed_in(&req, auth) {
         Ok(a) => a,
@@ -623,6 +650,7 @@ pub async fn get_assessment(
             embed,
             book,
             items,
+            msg: q.into_inner().msg,
         },
     )
 }
