@@ -183,22 +183,7 @@ async fn a_school_administrator_disables_members_of_their_school_only() {
 
         // A student of the school: created by a class list, disabled, then refused at the signed link.
         let csv = "学号,姓名,班级\n2027001,吴磊,一班\n";
-        let r = app
-            .send_bytes(
-                "POST",
-                &format!("/api/v1/schools/{sid}/roster?dry_run=false"),
-                csv.as_bytes().to_vec(),
-                &admin,
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        let class_id = app
-            .send("GET", &format!("/api/v1/schools/{sid}"), None, &admin)
-            .await
-            .json()["classes"][0]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let class_id = super::schools::class_list(&app, &sid, &admin, csv).await;
         let items = super::schools::picks(&app, 1);
         let r = app
             .send(

@@ -729,22 +729,7 @@ async fn the_school_pages_fit_a_phone() {
     let root = super::helpers::bearer(&app.login("root", "admin-password").await);
     let (sid, admin, _) = super::schools::school(&app, &root, "ph", None).await;
     let csv = "学号,姓名,班级\n2029001,冯雨,跨境电子商务2班\n2029002,陈思远,跨境电子商务2班\n";
-    let r = app
-        .send_bytes(
-            "POST",
-            &format!("/api/v1/schools/{sid}/roster?dry_run=false"),
-            csv.as_bytes().to_vec(),
-            &admin,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let class_id = app
-        .send("GET", &format!("/api/v1/schools/{sid}"), None, &admin)
-        .await
-        .json()["classes"][0]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let class_id = super::schools::class_list(&app, &sid, &admin, csv).await;
     let r = app
         .send(
             "POST",

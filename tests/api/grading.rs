@@ -12,7 +12,9 @@ use tiku::domain::user::Role;
 use tiku::storage::{Db, attempts, items};
 
 use super::helpers::{As, TestApp, bearer, spawn_apps};
-use super::schools::{Received, link, location, picks, school, stamp, webhook_and_secret};
+use super::schools::{
+    Received, class_list, link, location, picks, school, stamp, webhook_and_secret,
+};
 
 fn bank() -> PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank")
@@ -68,22 +70,7 @@ async fn a_teacher_grades_written_answers_and_the_new_score_flows_back() {
         let (sid, admin, teacher) = school(&app, &root, "sg", None).await;
         let (received, secret) = webhook_and_secret(&app, &sid, &admin).await;
         let csv = "学号,姓名,班级\n2026001,周杰,商务1班\n";
-        let r = app
-            .send_bytes(
-                "POST",
-                &format!("/api/v1/schools/{sid}/roster?dry_run=false"),
-                csv.as_bytes().to_vec(),
-                &teacher,
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        let class_id = app
-            .send("GET", &format!("/api/v1/schools/{sid}"), None, &teacher)
-            .await
-            .json()["classes"][0]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let class_id = class_list(&app, &sid, &teacher, csv).await;
         let (written, criteria, written_points) = written_item(&app);
         let choice = picks(&app, 1);
         let r = app

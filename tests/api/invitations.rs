@@ -9,7 +9,7 @@ use serde_json::json;
 use tiku::domain::user::Role;
 
 use super::helpers::{As, TestApp, bearer, spawn_apps};
-use super::schools::school;
+use super::schools::{class_list, school};
 
 fn bank() -> PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank")
@@ -45,15 +45,7 @@ async fn an_invited_student_sets_a_password_once_and_then_logs_in() {
         let (sid, admin, teacher) = school(&app, &root, "iv", None).await;
         let (_, _, stranger) = school(&app, &root, "iw", None).await;
         let csv = "学号,姓名,班级\n2028001,郑爽,三班\n";
-        let r = app
-            .send_bytes(
-                "POST",
-                &format!("/api/v1/schools/{sid}/roster?dry_run=false"),
-                csv.as_bytes().to_vec(),
-                &admin,
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
+        let class_id = class_list(&app, &sid, &admin, csv).await;
         let db = tiku::storage::Db::connect(&app.database_url).unwrap_or_else(|e| panic!("{e}"));
         let mut c = db.conn().unwrap_or_else(|e| panic!("{e}"));
         let student = tiku::storage::schools::student_by_external(&mut c, &sid, "2028001")
@@ -88,13 +80,6 @@ async fn an_invited_student_sets_a_password_once_and_then_logs_in() {
             404
         );
         // The class page offers the invitation beside the student (until they have a password).
-        let class_id = app
-            .send("GET", &format!("/api/v1/schools/{sid}"), None, &admin)
-            .await
-            .json()["classes"][0]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
         let class_page = format!("/school/{sid}/classes/{class_id}");
         let form_action = format!("{class_page}/invite/{student}");
         let staff_browser = app.browser("iv-teacher", "teacher-pass-1").await;

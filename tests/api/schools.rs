@@ -159,6 +159,25 @@ pub async fn webhook_and_secret(app: &TestApp, sid: &str, admin: &As) -> (Receiv
     (received, secret)
 }
 
+/// Imports a class list (CSV) through the API as `who`; the id of the school's first class.
+pub async fn class_list(app: &TestApp, sid: &str, who: &As, csv: &str) -> String {
+    let r = app
+        .send_bytes(
+            "POST",
+            &format!("/api/v1/schools/{sid}/roster?dry_run=false"),
+            csv.as_bytes().to_vec(),
+            who,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    app.send("GET", &format!("/api/v1/schools/{sid}"), None, who)
+        .await
+        .json()["classes"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 pub fn location(r: &super::helpers::Reply) -> String {
     r.headers
         .get("location")
