@@ -274,6 +274,40 @@ async fn a_launch_opens_the_assessment_in_the_page_and_the_score_goes_back() {
             s.body
         );
 
+        // A later change of the score (a teacher's grade, a regrade) is sent again, stamped later, so
+        // the platform takes it as the newer score.
+        let first_stamp = s.body["timestamp"].as_str().unwrap_or_default().to_owned();
+        let attempt =
+            tiku::storage::attempts::of_user_at(&mut c, &student.unwrap_or_default(), &assessment)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .pop()
+                .unwrap_or_else(|| panic!("the attempt"));
+        actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+        tiku::storage::conn::write_tx(&mut c, |c| {
+            let rules = tiku::storage::documents::load(c)?.exam;
+            let scores = tiku::web::mocks::refresh_totals(c, &attempt, &rules)?;
+            tiku::web::schools::outcome::enqueue(
+                c,
+                &attempt,
+                &scores,
+                tiku::web::schools::outcome::Event::Rescored,
+            )
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        for _ in 0..100 {
+            if platform.scores().len() > 1 {
+                break;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        let scores = platform.scores();
+        assert_eq!(scores.len(), 2, "the re-score was delivered");
+        let again = scores[1].body["timestamp"].as_str().unwrap_or_default();
+        assert!(
+            again > first_stamp.as_str(),
+            "{first_stamp} then {again}: the re-score is newer"
+        );
+
         // The link is remembered: launched again without the custom parameter, it opens the same
         // assessment (for another student).
         let (state, nonce) = login(&app, &platform).await;
