@@ -286,17 +286,15 @@ pub fn session(
     conn: &mut AnyConnection,
     token: &str,
 ) -> Result<Option<EmbedSession>, StorageError> {
+    // A disabled account's sessions are refused (in the same query: every embedded save reads it).
     let row: Option<(String, String, Option<String>)> = es::table
+        .inner_join(super::schema::users::table.on(super::schema::users::id.eq(es::user_id)))
         .filter(es::token_hash.eq(crate::auth::token_digest(token)))
         .filter(es::expires_at.gt(now()))
+        .filter(super::schema::users::disabled.eq(false))
         .select((es::user_id, es::assessment_id, es::hook))
         .first(conn)
         .optional()?;
-    // A disabled account's sessions are refused.
-    let row = match row {
-        Some(r) if !super::users::is_disabled(conn, &r.0)? => Some(r),
-        _ => None,
-    };
     Ok(row.map(|(user_id, assessment_id, hook)| EmbedSession {
         user_id,
         assessment_id,

@@ -158,21 +158,17 @@ fn end_sessions(conn: &mut AnyConnection, user_id: &str) -> Result<(), StorageEr
 }
 
 /// Gives an account another role and ends its sessions (their cached role is stale; the account logs
-/// in again). None when there is no such account.
-pub fn set_role(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    role: Role,
-) -> Result<Option<()>, StorageError> {
+/// in again). False when there is no such account.
+pub fn set_role(conn: &mut AnyConnection, user_id: &str, role: Role) -> Result<bool, StorageError> {
     write_tx(conn, |c| {
         let n = diesel::update(u::table.filter(u::id.eq(user_id)))
             .set(u::role.eq(role.code()))
             .execute(c)?;
         if n == 0 {
-            return Ok(None);
+            return Ok(false);
         }
         end_sessions(c, user_id)?;
-        Ok(Some(()))
+        Ok(true)
     })
 }
 

@@ -6,7 +6,7 @@
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use super::gradebook::{ClassModels, class_models, heatmap};
+use super::gradebook::{ClassModels, Heatmap, class_models, heatmap};
 use crate::adaptive::forecast::Prediction;
 use crate::domain::taxonomy::TagCode;
 use crate::storage::{attempts, learning};
@@ -57,10 +57,12 @@ pub struct ClassForecast {
     pub weakest: Vec<ClassPoint>,
 }
 
-/// The forecast of a class whose learner models are loaded.
+/// The forecast of a class whose learner models are loaded, with its heatmap (whose rows give the weak
+/// points).
 pub async fn class_forecast(
     state: &AppState,
     models: &ClassModels,
+    heat: &Heatmap,
 ) -> Result<ClassForecast, ApiError> {
     let view = state.learner.get(state).await?;
     let days = i64::from(view.rules.cohort_days);
@@ -101,9 +103,9 @@ pub async fn class_forecast(
         .iter()
         .filter_map(|s| s.predicted.as_ref())
         .collect();
-    let mut weakest: Vec<ClassPoint> = heatmap(models)
+    let mut weakest: Vec<ClassPoint> = heat
         .rows
-        .into_iter()
+        .iter()
         .filter_map(|r| {
             let weight = TagCode::parse(&r.tag)
                 .ok()
@@ -112,9 +114,9 @@ pub async fn class_forecast(
             let class_mean = r.class_mean.filter(|_| weight > 0.0)?;
             Some(ClassPoint {
                 students: r.mastery.iter().flatten().count(),
-                tag: r.tag,
-                name_zh: r.name_zh,
-                name_en: r.name_en,
+                tag: r.tag.clone(),
+                name_zh: r.name_zh.clone(),
+                name_en: r.name_en.clone(),
                 class_mean,
                 weight,
             })
@@ -232,5 +234,6 @@ pub async fn get_forecast(
 ) -> Result<HttpResponse, ApiError> {
     let (sid, cid) = path.into_inner();
     let models = class_models(&state, &auth, &sid, &cid).await?;
-    Ok(HttpResponse::Ok().json(class_forecast(&state, &models).await?))
+    let heat = heatmap(&models);
+    Ok(HttpResponse::Ok().json(class_forecast(&state, &models, &heat).await?))
 }

@@ -442,11 +442,11 @@ pub async fn get_class(
     else {
         return error_page(&state, &req, StatusCode::INTERNAL_SERVER_ERROR);
     };
-    let forecast = match class_forecast(&state, &models).await {
+    let map = heatmap(&models);
+    let forecast = match class_forecast(&state, &models, &map).await {
         Ok(f) => f,
         Err(e) => return fail(&state, &req, &e),
     };
-    let map = heatmap(&models);
     let zh = crate::web::i18n::request_lang(&req) == crate::domain::Lang::Zh;
     let heat = map
         .rows
